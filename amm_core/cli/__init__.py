@@ -1,0 +1,52 @@
+"""The `amm` command: parses arguments, builds settings once, dispatches to a command module.
+
+This package is the one place that wires amm_core to the database (see ARCHITECTURE.md).
+Every command takes `--home DIR` and `--json`; errors exit non-zero with one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from amm_core.cli import commands_data
+from amm_core.cli.output import CommandError, Output
+
+COMMAND_MODULES = (commands_data,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="workspace folder (default: $AMM_HOME or ./amm_workspace)")
+    common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser = argparse.ArgumentParser(
+        prog="amm", description="AMM Studio: multimodal depression and emotion analysis."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(commands, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = Output(json_mode=args.json)
+    try:
+        result = args.handler(args, out)
+    except CommandError as exc:
+        return out.fail(str(exc))
+    except KeyboardInterrupt:
+        return out.fail("interrupted", code=130)
+    except Exception as exc:  # last resort: one line for people, the traceback only on request
+        if os.environ.get("AMM_DEBUG"):
+            raise
+        return out.fail(f"{type(exc).__name__}: {exc}")
+    out.emit(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The embedded demo: generate synthetic DAIC-WOZ and MGID corpora, import them through the real
+readers, then run the demo training hooks (issue 3 registers `demo-amm` there).
+
+Used by `amm demo` and by the dashboard's first launch (with a progress display).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from amm_core.cli.storage import Workspace, store_import
+from amm_core.data.daic import read_daic
+from amm_core.data.demo import write_demo_corpora
+from amm_core.data.mgid import read_mgid
+from db import crud
+
+DEMO_DATASETS = ("demo-mgid", "demo-daic")
+
+Progress = Callable[[float, str], None]
+# Steps run after the corpora are imported, e.g. training the `demo-amm` run (issue 3).
+# Each takes the workspace and a progress callback and returns a JSON-ready summary.
+DEMO_TRAINING_HOOKS: list[Callable[[Workspace, Progress], dict[str, Any]]] = []
+
+
+def demo_present(workspace: Workspace) -> bool:
+    with workspace.sessions() as session:
+        return all(crud.get_dataset(session, name) is not None for name in DEMO_DATASETS)
+
+
+@contextmanager
+def _demo_lock(workspace: Workspace) -> Iterator[None]:
+    """One builder at a time: two browser tabs opening a fresh workspace build the demo once."""
+    workspace.settings.home.mkdir(parents=True, exist_ok=True)
+    with open(workspace.settings.home / ".demo.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def bootstrap_demo(
+    workspace: Workspace, *, force: bool = False, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Build the demo unless it is already there (or `force`). Returns what was done."""
+    with _demo_lock(workspace):
+        return _build(workspace, force, progress or (lambda fraction, message: None))
+
+
+def _build(workspace: Workspace, force: bool, report: Progress) -> dict[str, Any]:
+    if demo_present(workspace) and not force:
+        report(1.0, "demo already present")
+        return {"demo": "present", "datasets": list(DEMO_DATASETS)}
+    started = time.perf_counter()
+    demo_dir = workspace.settings.demo_dir
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)
+    report(0.05, "generating synthetic MGID and DAIC-WOZ corpora")
+    paths = write_demo_corpora(demo_dir)
+    report(0.4, "importing demo-mgid through the MGID reader")
+    mgid = read_mgid(paths.mgid_csv_dir, images_dir=paths.mgid_images_dir)
+    imported = {"demo-mgid": store_import(workspace, mgid, "demo-mgid", synthetic=True)}
+    report(0.6, "importing demo-daic through the DAIC-WOZ reader")
+    daic = read_daic(paths.daic_root, labels_dir=paths.daic_labels_dir)
+    imported["demo-daic"] = store_import(workspace, daic, "demo-daic", synthetic=True)
+    runs = []
+    for index, hook in enumerate(DEMO_TRAINING_HOOKS):
+        report(0.7 + 0.3 * index / len(DEMO_TRAINING_HOOKS), f"demo training step {index + 1}")
+        runs.append(hook(workspace, report))
+    report(1.0, "demo ready")
+    return {
+        "demo": "built",
+        "datasets": {name: {"samples": s["samples"], "splits": s["splits"]}
+                     for name, s in imported.items()},
+        "runs": runs,
+        "seconds": round(time.perf_counter() - started, 2),
+    }

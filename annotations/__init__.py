@@ -1,0 +1,1 @@
+"""Pure annotation logic (queues, workflow, agreement, exports): no Streamlit, no torch."""

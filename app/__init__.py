@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: deps (cached resources), services, pages, components."""

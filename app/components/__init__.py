@@ -1,0 +1,1 @@
+"""Render helpers and plotly figures shared by pages."""

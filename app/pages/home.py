@@ -1,0 +1,53 @@
+"""Home: the workspace, its datasets (counts per split and label), the device, MGID data quality."""
+
+import streamlit as st
+
+from app import deps, services
+from app.components.datasets import label_distribution_figure, splits_table
+
+workspace = deps.workspace()
+device = deps.device()
+overviews = services.dataset_overviews(workspace)
+
+st.title("AMM Studio")
+st.caption("Multimodal depression and emotion analysis with the AMM model "
+           "(Zhang, Li, Rong and Tiwari, IEEE BIBM 2021). Everything stays on this machine.")
+
+left, middle, right = st.columns(3)
+left.metric("Datasets", len(overviews))
+middle.metric("Samples", sum(o.samples for o in overviews))
+right.metric("Device", "GPU" if device["kind"] == "cuda" else "CPU", help=device["name"])
+with st.expander("Workspace", expanded=False):
+    st.write(f"Folder: `{workspace.settings.home}`")
+    st.write(f"Database: `{services.safe_database_url(workspace)}`")
+    st.write(f"Compute: {device['name']}")
+
+if not overviews:
+    st.info("No datasets yet. Import one with `amm import mgid --csv-dir DIR` or "
+            "`amm import daic --root DIR`, or build the demo with `amm demo`.", icon="📂")
+
+for overview in overviews:
+    st.divider()
+    badge = " :orange-badge[synthetic demo]" if overview.synthetic else ""
+    st.subheader(f"{overview.name} · {overview.kind.upper()}{badge}", anchor=False)
+    counts_col, dep_col, emo_col = st.columns([1, 2, 2])
+    counts_col.dataframe(splits_table(overview.splits), hide_index=True,
+                         key=f"splits-{overview.name}")
+    dep_col.plotly_chart(label_distribution_figure(overview.label_rows, "depression", "Depression"),
+                         key=f"dep-{overview.name}")
+    emo_col.plotly_chart(label_distribution_figure(overview.label_rows, "emotion", "Emotion"),
+                         key=f"emo-{overview.name}")
+    if overview.kind == "mgid":
+        quality = services.mgid_quality(overview)
+        st.markdown("**Data quality**")
+        cols = st.columns(len(quality["figures"]))
+        for col, (label, value) in zip(cols, quality["figures"].items(), strict=False):
+            col.metric(label, value)
+        if quality["split_shift_warning"]:
+            st.warning(quality["split_shift_warning"], icon="⚠️")
+        if quality["skipped"]:
+            st.caption(f"Rows skipped on import: {quality['skipped']}")
+    elif overview.summary:
+        skipped = overview.summary.get("skipped", {})
+        st.caption(f"Sessions: {overview.summary.get('sessions', '?')} · skipped on import: "
+                   f"{skipped}")

@@ -1,0 +1,84 @@
+"""Plain functions the pages call. They take the workspace as an argument, so tests call them
+without Streamlit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from amm_core.cli.demo_bootstrap import bootstrap_demo
+from amm_core.cli.storage import Workspace
+from db import crud
+
+NO_DEMO_ENV = "AMM_NO_DEMO"
+
+
+@dataclass
+class DatasetOverview:
+    name: str
+    kind: str
+    synthetic: bool
+    samples: int
+    splits: dict[str, int]
+    label_rows: list[dict[str, Any]]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def needs_demo(workspace: Workspace) -> bool:
+    """True on a first launch: the workspace holds no dataset and the demo is not switched off."""
+    if os.environ.get(NO_DEMO_ENV):
+        return False
+    with workspace.sessions() as session:
+        return not crud.list_datasets(session)
+
+
+def build_demo(workspace: Workspace, progress: Callable[[float, str], None]) -> dict[str, Any]:
+    return bootstrap_demo(workspace, progress=progress)
+
+
+def safe_database_url(workspace: Workspace) -> str:
+    """The database URL with any password hidden."""
+    return make_url(workspace.settings.database_url).render_as_string(hide_password=True)
+
+
+def dataset_overviews(workspace: Workspace) -> list[DatasetOverview]:
+    with workspace.sessions() as session:
+        overviews = []
+        for dataset in crud.list_datasets(session):
+            rows = crud.label_counts(session, dataset)
+            splits: dict[str, int] = {}
+            for row in rows:
+                key = row["split"] or "unsplit"
+                splits[key] = splits.get(key, 0) + row["count"]
+            overviews.append(DatasetOverview(
+                name=dataset.name, kind=dataset.kind, synthetic=dataset.synthetic,
+                samples=sum(splits.values()), splits=splits, label_rows=rows,
+                summary=dict(dataset.summary or {}),
+            ))
+    return overviews
+
+
+MGID_QUALITY_KEYS = (
+    ("rows", "rows read"),
+    ("images_missing", "missing images"),
+    ("empty_text", "empty captions"),
+    ("duplicated_images", "images used by several rows"),
+    ("cross_split_images", "images in more than one split"),
+    ("label_conflicts", "images with conflicting labels"),
+    ("text_is_url", "captions that are a bare URL"),
+)
+
+
+def mgid_quality(overview: DatasetOverview) -> dict[str, Any]:
+    """The data-quality numbers of an MGID import, labelled for people."""
+    summary = overview.summary
+    return {
+        "figures": {label: summary.get(key, 0) for key, label in MGID_QUALITY_KEYS},
+        "skipped": summary.get("skipped", {}),
+        "examples": summary.get("examples", {}),
+        "split_shift_warning": summary.get("split_shift_warning"),
+    }
