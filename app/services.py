@@ -73,6 +73,12 @@ MGID_QUALITY_KEYS = (
 )
 
 
+DAIC_MISSING_KEYS = (
+    "sessions_without_transcript", "sessions_without_openface", "sessions_without_audio",
+    "sessions_without_labels",
+)
+
+
 def mgid_quality(overview: DatasetOverview) -> dict[str, Any]:
     """The data-quality numbers of an MGID import, labelled for people."""
     summary = overview.summary

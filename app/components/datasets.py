@@ -31,3 +31,9 @@ def splits_table(splits: dict[str, int]) -> pd.DataFrame:
     order = [s for s in ("train", "dev", "test", "unsplit") if s in splits]
     order += sorted(set(splits) - set(order))
     return pd.DataFrame({"split": order, "samples": [splits[s] for s in order]})
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """'182 ellie row, 8 sync marker' from {'ellie_row': 182, 'sync_marker': 8, 'empty': 0}."""
+    parts = [f"{n:,} {name.replace('_', ' ')}" for name, n in counts.items() if n]
+    return ", ".join(parts) if parts else "none"

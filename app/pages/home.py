@@ -3,7 +3,11 @@
 import streamlit as st
 
 from app import deps, services
-from app.components.datasets import label_distribution_figure, splits_table
+from app.components.datasets import (
+    describe_counts,
+    label_distribution_figure,
+    splits_table,
+)
 
 workspace = deps.workspace()
 device = deps.device()
@@ -45,9 +49,11 @@ for overview in overviews:
             col.metric(label, value)
         if quality["split_shift_warning"]:
             st.warning(quality["split_shift_warning"], icon="⚠️")
-        if quality["skipped"]:
-            st.caption(f"Rows skipped on import: {quality['skipped']}")
+        st.caption(f"Rows skipped on import: {describe_counts(quality['skipped'])}")
     elif overview.summary:
-        skipped = overview.summary.get("skipped", {})
-        st.caption(f"Sessions: {overview.summary.get('sessions', '?')} · skipped on import: "
-                   f"{skipped}")
+        summary = overview.summary
+        missing = {key.removeprefix("sessions_without_"): summary.get(key, 0)
+                   for key in services.DAIC_MISSING_KEYS}
+        st.caption(f"Sessions: {summary.get('sessions', '?')} · rows not used as utterances: "
+                   f"{describe_counts(summary.get('skipped', {}))} · sessions without: "
+                   f"{describe_counts(missing)}")

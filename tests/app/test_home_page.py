@@ -27,6 +27,7 @@ def test_home_shows_demo_datasets_counts_and_quality(demo_env):
     text = _texts(at)
     assert "demo-mgid" in text and "demo-daic" in text
     assert "synthetic demo" in text
+    assert "sync marker" in text  # DAIC rows not used as utterances, in words
     # MGID data-quality figures are shown for the MGID dataset.
     assert "images with conflicting labels" in metrics
     assert "images in more than one split" in metrics
