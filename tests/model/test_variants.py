@@ -1,0 +1,161 @@
+"""Every registered variant builds for every modality setting and gives well-formed outputs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from amm_core.config import MODALITIES, ModelConfig
+from amm_core.model import VARIANTS, AMMBatch, AMMOutput, build_model
+from tests.model.conftest import N_EMOTIONS, tiny_config
+
+EXPECTED_TASKS = {
+    "amm": ("depression", "emotion"),
+    "stl": ("depression",),  # TINY sets task="depression"
+    "no_ie": ("depression", "emotion"),
+    "no_it": ("depression", "emotion"),
+    "no_attention": ("depression", "emotion"),
+    "linear": ("depression",),  # linear honours an explicit task
+}
+HAS_INTER_MODAL = {"amm", "stl", "no_it"}
+HAS_INTER_TASK = {"amm", "no_ie"}
+
+
+def test_registry_names() -> None:
+    assert list(VARIANTS) == ["amm", "stl", "no_ie", "no_it", "no_attention", "linear"]
+
+
+@pytest.mark.parametrize("modalities", MODALITIES)
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_variant_outputs(variant: str, modalities: str, mixed_batch: AMMBatch) -> None:
+    torch.manual_seed(0)
+    model = build_model(tiny_config(variant=variant, modalities=modalities)).eval()
+    out = model(mixed_batch)
+    assert isinstance(out, AMMOutput)
+    assert out.tasks == EXPECTED_TASKS[variant]
+    classes = {"depression": 2, "emotion": N_EMOTIONS}
+    for task in out.tasks:
+        assert out.logits[task].shape == (4, classes[task])
+        assert torch.isfinite(out.logits[task]).all()
+        assert torch.allclose(out.probs[task].sum(-1), torch.ones(4))
+    assert out.loss is not None and out.loss.ndim == 0 and torch.isfinite(out.loss)
+    assert out.word_attention.shape == (4, 5)
+    assert out.visual_attention.shape == (4, 3)
+    lt, lv = 1 + 5, 1 + 3  # summary slot + steps
+    if variant in HAS_INTER_MODAL:
+        assert out.inter_modal["t2v"].shape == (4, 8, lt, lv)
+        assert out.inter_modal["v2t"].shape == (4, 8, lv, lt)
+    else:
+        assert out.inter_modal is None
+    if variant in HAS_INTER_TASK:
+        assert out.inter_task["dep_from_emo"].shape == (4, lt + lv, lt + lv)
+        assert out.inter_task["emo_from_dep"].shape == (4, lt + lv, lt + lv)
+    else:
+        assert out.inter_task is None
+    out.loss.backward()  # the graph is whole: every variant trains
+
+
+def test_no_labels_means_no_loss(mixed_batch: AMMBatch) -> None:
+    mixed_batch.labels = None
+    assert build_model(tiny_config())(mixed_batch).loss is None
+
+
+def test_stl_emotion_predicts_only_emotion(mixed_batch: AMMBatch) -> None:
+    out = build_model(tiny_config(variant="stl", task="emotion"))(mixed_batch)
+    assert out.tasks == ("emotion",)
+    assert out.logits["emotion"].shape == (4, N_EMOTIONS)
+
+
+def test_linear_without_task_predicts_both(mixed_batch: AMMBatch) -> None:
+    out = build_model(tiny_config(variant="linear", task=None))(mixed_batch)
+    assert out.tasks == ("depression", "emotion")
+
+
+def test_unknown_variant_names_the_valid_ones() -> None:
+    with pytest.raises(ValueError) as err:
+        build_model(tiny_config(variant="transformer"))
+    assert str(err.value) == (
+        "unknown model variant 'transformer'; valid: amm, stl, no_ie, no_it, no_attention, linear"
+    )
+
+
+def test_unknown_modalities_and_missing_stl_task() -> None:
+    with pytest.raises(ValueError, match="valid: text, image, text\\+image"):
+        build_model(tiny_config(modalities="audio"))
+    with pytest.raises(ValueError, match="variant 'stl' needs a task"):
+        build_model(tiny_config(variant="stl", task=None))
+
+
+def test_wrong_feature_size_is_named(mixed_batch: AMMBatch) -> None:
+    model = build_model(tiny_config(visual_dim=38))
+    with pytest.raises(ValueError, match=r"visual features have shape \(4, 3, 6\).*visual_dim=38"):
+        model(mixed_batch)
+
+
+def test_default_config_builds_the_paper_sizes() -> None:
+    model = build_model(ModelConfig())
+    assert model.text_encoder.gru.hidden_size == 128 and model.text_encoder.out_dim == 256
+    assert model.text_encoder.gru.input_size == 384 and model.visual_encoder.gru.input_size == 1280
+    assert model.task_sequences.lstms["depression"].hidden_size == 256
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_init_ranges(variant: str) -> None:
+    model = build_model(tiny_config(variant=variant, init_range=0.05))
+    for name, param in model.named_parameters():
+        if name.rsplit(".", 1)[-1].startswith("bias"):
+            assert torch.count_nonzero(param) == 0, name
+        else:
+            assert param.abs().max() <= 0.05, name
+            assert param.abs().max() > 0.02, name  # actually drawn from the range, not zeros
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_task_logits_seam_equals_forward(variant: str, mixed_batch: AMMBatch) -> None:
+    model = build_model(tiny_config(variant=variant)).eval()
+    out = model(mixed_batch)
+    for task in out.tasks:
+        seam = model.task_logits(*mixed_batch.inputs(), task=task)
+        assert torch.equal(seam, out.logits[task])
+    by_keyword = model.task_logits(
+        mixed_batch.text,
+        mixed_batch.visual,
+        task=None,  # the main task
+        text_mask=mixed_batch.text_mask,
+        gender=mixed_batch.gender,
+        visual_mask=mixed_batch.visual_mask,
+        colour=mixed_batch.colour,
+        has_visual=mixed_batch.has_visual,
+    )
+    assert torch.equal(by_keyword, out.logits["depression"])
+
+
+def test_task_logits_rejects_a_task_the_model_lacks(mixed_batch: AMMBatch) -> None:
+    model = build_model(tiny_config(variant="stl"))
+    with pytest.raises(ValueError, match="this model predicts depression, not 'emotion'"):
+        model.task_logits(*mixed_batch.inputs(), task="emotion")
+
+
+@pytest.mark.parametrize("variant", ["amm", "linear"])
+def test_same_seed_same_model_and_outputs(variant: str, mixed_batch: AMMBatch) -> None:
+    def run(seed: int) -> AMMOutput:
+        torch.manual_seed(seed)
+        model = build_model(tiny_config(variant=variant, dropout=0.3)).train()
+        return model(mixed_batch)  # dropout active: its draws must repeat too
+
+    first, second, other = run(7), run(7), run(8)
+    for task in first.tasks:
+        assert torch.equal(first.logits[task], second.logits[task])
+        assert not torch.equal(first.logits[task], other.logits[task])
+    assert torch.equal(first.loss, second.loss)
+
+
+def test_batch_to_device_and_output_cpu(mixed_batch: AMMBatch) -> None:
+    moved = mixed_batch.to("cpu")
+    assert torch.equal(moved.text, mixed_batch.text)
+    assert moved.labels is not None and torch.equal(
+        moved.labels["emotion"], mixed_batch.labels["emotion"]
+    )
+    out = build_model(tiny_config())(moved).cpu()
+    assert not out.logits["depression"].requires_grad
+    assert out.inter_task is not None and not out.inter_task["dep_from_emo"].requires_grad
