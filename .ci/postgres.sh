@@ -2,7 +2,7 @@
 # Start a throw-away PostgreSQL server on loopback for the `postgres` tests; print its URL.
 # Installs Debian's server when missing. Never listens on anything but 127.0.0.1.
 set -euo pipefail
-port="${AMM_CI_PG_PORT:-54329}"
+port="${AMM_CI_PG_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2

@@ -1,3 +1,3 @@
-"""AMM Studio core: the AMM model of Zhang et al. (BIBM 2021), data readers and the `amm` command."""
+"""AMM Studio core: the AMM model (Zhang et al., BIBM 2021), corpus readers, the `amm` command."""
 
 __version__ = "0.1.0"
