@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-IGNORE_INDEX = -100  # a missing label (e.g. a DAIC utterance not yet annotated)
+from amm_core.metrics_bootstrap import IGNORE_INDEX  # noqa: E402 - one source of truth
 
 
 def masked_cross_entropy(logits: Tensor, labels: Tensor) -> Tensor:
