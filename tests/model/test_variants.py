@@ -92,11 +92,13 @@ def test_wrong_feature_size_is_named(mixed_batch: AMMBatch) -> None:
         model(mixed_batch)
 
 
-def test_default_config_builds_the_paper_sizes() -> None:
-    model = build_model(ModelConfig())
-    assert model.text_encoder.gru.hidden_size == 128 and model.text_encoder.out_dim == 256
+def test_default_config_builds_the_configured_sizes() -> None:
+    config = ModelConfig()
+    model = build_model(config)
+    assert model.text_encoder.gru.hidden_size == config.gru_hidden
+    assert model.text_encoder.out_dim == 2 * config.gru_hidden  # bidirectional
     assert model.text_encoder.gru.input_size == 384 and model.visual_encoder.gru.input_size == 1280
-    assert model.task_sequences.lstms["depression"].hidden_size == 256
+    assert model.task_sequences.lstms["depression"].hidden_size == config.lstm_hidden
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
