@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from amm_core.cli.demo_bootstrap import bootstrap_demo
+from amm_core.cli.demo_bootstrap import DEMO_DATASETS, bootstrap_demo, demo_present
 from amm_core.cli.storage import Workspace
 from db import crud
 
@@ -29,11 +29,16 @@ class DatasetOverview:
 
 
 def needs_demo(workspace: Workspace) -> bool:
-    """True on a first launch: the workspace holds no dataset and the demo is not switched off."""
+    """True on a first launch (no dataset yet), or when an interrupted demo build left only part
+    of the demo; never when the user has data of their own or switched the demo off."""
     if os.environ.get(NO_DEMO_ENV):
         return False
     with workspace.sessions() as session:
-        return not crud.list_datasets(session)
+        datasets = crud.list_datasets(session)
+    if not datasets:
+        return True
+    only_demo = {d.name for d in datasets} <= set(DEMO_DATASETS)
+    return only_demo and not demo_present(workspace)
 
 
 def build_demo(workspace: Workspace, progress: Callable[[float, str], None]) -> dict[str, Any]:

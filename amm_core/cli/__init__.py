@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from amm_core.cli import commands_data
+from amm_core.cli import commands_data, commands_experiment, commands_model
 from amm_core.cli.output import CommandError, Output
 
-COMMAND_MODULES = (commands_data,)
+COMMAND_MODULES = (commands_data, commands_model, commands_experiment)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,12 +7,14 @@ Used by `amm demo` and by the dashboard's first launch (with a progress display)
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from amm_core.cli.demo_training import DEMO_RUNS, demo_training_steps
 from amm_core.cli.storage import Workspace, store_import
 from amm_core.data.daic import read_daic
 from amm_core.data.demo import write_demo_corpora
@@ -22,14 +24,18 @@ from db import crud
 DEMO_DATASETS = ("demo-mgid", "demo-daic")
 
 Progress = Callable[[float, str], None]
-# Steps run after the corpora are imported, e.g. training the `demo-amm` run (issue 3).
-# Each takes the workspace and a progress callback and returns a JSON-ready summary.
-DEMO_TRAINING_HOOKS: list[Callable[[Workspace, Progress], dict[str, Any]]] = []
+NO_DEMO_TRAINING_ENV = "AMM_DEMO_NO_TRAINING"  # corpora only (fast tests of the import path)
 
 
 def demo_present(workspace: Workspace) -> bool:
+    """The demo datasets exist and, unless training is switched off, so do completed demo runs."""
     with workspace.sessions() as session:
-        return all(crud.get_dataset(session, name) is not None for name in DEMO_DATASETS)
+        if any(crud.get_dataset(session, name) is None for name in DEMO_DATASETS):
+            return False
+        if os.environ.get(NO_DEMO_TRAINING_ENV):
+            return True
+        runs = [crud.get_run(session, name) for name, _, _ in DEMO_RUNS]
+        return all(run is not None and run.status == "completed" for run in runs)
 
 
 @contextmanager
@@ -60,18 +66,18 @@ def _build(workspace: Workspace, force: bool, report: Progress) -> dict[str, Any
     demo_dir = workspace.settings.demo_dir
     if demo_dir.exists():
         shutil.rmtree(demo_dir)
-    report(0.05, "generating synthetic MGID and DAIC-WOZ corpora")
+    report(0.02, "generating synthetic MGID and DAIC-WOZ corpora")
     paths = write_demo_corpora(demo_dir)
-    report(0.4, "importing demo-mgid through the MGID reader")
+    report(0.08, "importing demo-mgid through the MGID reader")
     mgid = read_mgid(paths.mgid_csv_dir, images_dir=paths.mgid_images_dir)
     imported = {"demo-mgid": store_import(workspace, mgid, "demo-mgid", synthetic=True)}
-    report(0.6, "importing demo-daic through the DAIC-WOZ reader")
+    report(0.12, "importing demo-daic through the DAIC-WOZ reader")
     daic = read_daic(paths.daic_root, labels_dir=paths.daic_labels_dir)
     imported["demo-daic"] = store_import(workspace, daic, "demo-daic", synthetic=True)
     runs = []
-    for index, hook in enumerate(DEMO_TRAINING_HOOKS):
-        report(0.7 + 0.3 * index / len(DEMO_TRAINING_HOOKS), f"demo training step {index + 1}")
-        runs.append(hook(workspace, report))
+    steps = [] if os.environ.get(NO_DEMO_TRAINING_ENV) else demo_training_steps()
+    for index, step in enumerate(steps):
+        runs.append(step(workspace, report, 0.15 + 0.85 * index / len(steps), 0.85 / len(steps)))
     report(1.0, "demo ready")
     return {
         "demo": "built",

@@ -1,0 +1,144 @@
+"""Model commands: `amm features`, `amm train`, `amm evaluate`, `amm predict`."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from amm_core.cli.output import CommandError, Output
+from amm_core.cli.storage import Workspace, open_workspace
+from amm_core.config import GENDER_WORDS, MODALITIES, TASKS, resolve_config
+from amm_core.workspace import Settings
+from db import crud
+
+# torch-heavy modules (training, features, model) are imported inside the handlers, so that
+# `amm --help` and the data commands start fast.
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    features = commands.add_parser("features", parents=[common], help="precompute features")
+    features.add_argument("--dataset", required=True)
+    features.set_defaults(handler=run_features)
+
+    train = commands.add_parser("train", parents=[common], help="train an AMM run")
+    train.add_argument("--dataset", required=True)
+    train.add_argument("--variant", default="amm")
+    train.add_argument("--task", choices=TASKS)
+    train.add_argument("--modalities", default="text+image", choices=MODALITIES)
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--name", help="run name (default: dataset-variant-modalities-sSEED)")
+    train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    train.add_argument("--resume", action="store_true", help="continue a run from its last epoch")
+    train.set_defaults(handler=run_train)
+
+    evaluate = commands.add_parser("evaluate", parents=[common], help="score a run on a split")
+    evaluate.add_argument("--run", required=True)
+    evaluate.add_argument("--split", default="test", choices=("train", "dev", "test"))
+    evaluate.set_defaults(handler=run_evaluate)
+
+    predict = commands.add_parser("predict", parents=[common], help="predict with a run")
+    predict.add_argument("--run", required=True)
+    predict.add_argument("--dataset")
+    predict.add_argument("--split")
+    predict.add_argument("--text")
+    media = predict.add_mutually_exclusive_group()
+    media.add_argument("--image", type=Path)
+    media.add_argument("--video", type=Path)
+    predict.add_argument("--gender", choices=GENDER_WORDS)
+    predict.set_defaults(handler=run_predict)
+
+
+def run_features(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    from amm_core.cli.model_data import featurize, load_dataset
+
+    workspace = open_workspace(Settings.resolve(args.home))
+    data = load_dataset(workspace, args.dataset)
+    config = resolve_config(data.kind).features
+    started = time.perf_counter()
+    items = featurize(workspace, data.samples, config, data.label_sets, out)
+    return {
+        "dataset": data.name, "samples": len(items),
+        "with_visual": sum(it.visual is not None for it in items),
+        "visual_errors": sum(it.visual_error is not None for it in items),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    from amm_core.cli.training import TrainRequest, train_run
+
+    workspace = open_workspace(Settings.resolve(args.home))
+    if args.epochs is not None and args.epochs < 1:
+        raise CommandError(f"--epochs must be at least 1, not {args.epochs}")
+    request = TrainRequest(dataset=args.dataset, variant=args.variant, task=args.task,
+                           modalities=args.modalities, epochs=args.epochs, seed=args.seed,
+                           name=args.name, device=args.device, resume=args.resume)
+    return train_run(workspace, request, out)
+
+
+def load_run_predictor(workspace: Workspace, name: str, device: str = "auto"):
+    """(run row, Predictor) for a finished run; CommandError when it cannot be used."""
+    from amm_core.checkpoint import CheckpointError
+    from amm_core.predict import Predictor
+
+    with workspace.sessions() as session:
+        run = crud.get_run(session, name)
+        if run is None:
+            known = ", ".join(r.name for r in _runs(session)) or "none yet"
+            raise CommandError(f"unknown run '{name}' (known: {known})")
+        if not run.checkpoint_path:
+            raise CommandError(f"run '{name}' has no checkpoint (status: {run.status})")
+    try:
+        predictor = Predictor.from_checkpoint(Path(run.checkpoint_path),
+                                              workspace.settings.cache_dir, device)
+    except (CheckpointError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    return run, predictor
+
+
+def _runs(session):
+    from db.runs import list_runs
+
+    return list_runs(session)
+
+
+def run_evaluate(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    from amm_core.cli.model_data import featurize
+    from amm_core.evaluate import score
+
+    workspace = open_workspace(Settings.resolve(args.home))
+    run, predictor = load_run_predictor(workspace, args.run)
+    data = _run_dataset(workspace, run)
+    ids, samples = data.split(args.split)
+    if not samples:
+        raise CommandError(f"dataset '{data.name}' has no '{args.split}' split")
+    items = featurize(workspace, samples, predictor.config.features, data.label_sets, out)
+    metrics = score(predictor.predict_items(items), items, data.label_sets,
+                    seed=predictor.config.train.seed)
+    return {"run": args.run, "split": args.split, "metrics": metrics}
+
+
+def _run_dataset(workspace: Workspace, run):
+    from amm_core.cli.model_data import load_dataset
+
+    with workspace.sessions() as session:
+        dataset = next((d for d in crud.list_datasets(session) if d.id == run.dataset_id), None)
+    if dataset is None:
+        raise CommandError(f"the dataset of run '{run.name}' no longer exists")
+    return load_dataset(workspace, dataset.name)
+
+
+def run_predict(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    from amm_core.cli.commands_predict import predict_dataset, predict_single
+
+    if args.dataset is None and args.text is None and args.image is None and args.video is None:
+        raise CommandError("give --dataset NAME, or --text T (with --image F or --video F)")
+    if args.dataset is not None and (args.text or args.image or args.video):
+        raise CommandError("--dataset predicts stored samples; do not mix it with --text/--image")
+    workspace = open_workspace(Settings.resolve(args.home))
+    if args.dataset is not None:
+        return predict_dataset(workspace, args, out)
+    return predict_single(workspace, args, out)

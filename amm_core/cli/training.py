@@ -1,0 +1,152 @@
+"""One training run end to end: config, run row, features, training with live progress, metrics
+on dev and test, predictions for every sample. Used by `amm train`, `amm experiment` and the demo.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from amm_core.checkpoint import file_sha256, load_checkpoint
+from amm_core.cli.model_data import DatasetSamples, featurize, load_dataset
+from amm_core.cli.output import CommandError, Output, one_line
+from amm_core.cli.storage import Workspace
+from amm_core.config import MODALITIES, RunConfig, resolve_config, to_dict
+from amm_core.dataset import VisualNormaliser, gender_table
+from amm_core.evaluate import prediction_rows, score
+from amm_core.model.variants import VARIANTS
+from amm_core.train import predict_items, resolve_device, train_model
+from db import crud
+from db import runs as db_runs
+
+
+@dataclass
+class TrainRequest:
+    dataset: str
+    variant: str = "amm"
+    task: str | None = None
+    modalities: str = "text+image"
+    epochs: int | None = None
+    seed: int = 0
+    name: str | None = None
+    device: str = "auto"
+    resume: bool = False
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def run_name(self) -> str:
+        task = f"-{self.task}" if self.task else ""
+        return self.name or f"{self.dataset}-{self.variant}{task}-{self.modalities}-s{self.seed}"
+
+
+def build_config(request: TrainRequest, data: DatasetSamples) -> RunConfig:
+    if request.variant not in VARIANTS:
+        raise CommandError(f"unknown variant '{request.variant}' (valid: {', '.join(VARIANTS)})")
+    if request.modalities not in MODALITIES:
+        raise CommandError(f"unknown modalities '{request.modalities}' "
+                           f"(valid: {', '.join(MODALITIES)})")
+    if request.variant == "stl" and request.task is None:
+        raise CommandError("--variant stl needs --task depression or --task emotion")
+    overrides = {key: dict(value) for key, value in request.overrides.items()}
+    model = overrides.setdefault("model", {})
+    model.update(variant=request.variant, task=request.task, modalities=request.modalities,
+                 n_emotion_classes=max(len(data.label_sets.get("emotion", [])), 2))
+    train = overrides.setdefault("train", {})
+    train.update(seed=request.seed, device=request.device)
+    if request.epochs is not None:
+        train["epochs"] = request.epochs
+    try:
+        return resolve_config(data.kind, overrides)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[str, Any]:
+    """Train, evaluate and store one run; return `{"run", "metrics": {"dev", "test"}, ...}`."""
+    data = load_dataset(workspace, request.dataset)
+    config = build_config(request, data)
+    try:
+        device = resolve_device(config.train.device)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    name = request.run_name()
+    run_id = _start_run(workspace, name, data, config, str(device), request.resume)
+    try:
+        return _train_and_store(workspace, run_id, name, data, config, out)
+    except BaseException as exc:
+        with workspace.sessions() as session, session.begin():
+            db_runs.update_run(session, run_id, status="failed",
+                               message=one_line(f"{type(exc).__name__}: {exc}"))
+        if not isinstance(exc, CommandError | KeyboardInterrupt):
+            out.progress(traceback.format_exc(limit=3))
+        raise
+
+
+def _start_run(workspace: Workspace, name: str, data: DatasetSamples, config: RunConfig,
+               device: str, resume: bool) -> int:
+    with workspace.sessions() as session, session.begin():
+        existing = crud.get_run(session, name)
+        if existing is not None and not resume:
+            raise CommandError(f"run '{name}' already exists; choose another --name")
+        values = dict(dataset_id=data.dataset_id, variant=config.model.variant,
+                      task=config.model.task, modalities=config.model.modalities,
+                      seed=config.train.seed, config=to_dict(config), device=device)
+        if existing is not None:
+            db_runs.update_run(session, existing.id, status="running", message=None, **values)
+            return existing.id
+        return db_runs.create_run(session, name, **values).id
+
+
+def _train_and_store(workspace: Workspace, run_id: int, name: str, data: DatasetSamples,
+                     config: RunConfig, out: Output) -> dict[str, Any]:
+    started = time.perf_counter()
+    items = featurize(workspace, data.samples, config.features, data.label_sets, out)
+    text_dim = next((it.text.shape[1] for it in items), config.model.text_dim)
+    config = replace(config, model=replace(config.model, text_dim=text_dim))
+    genders = gender_table(config.features, workspace.settings.cache_dir)
+    splits = {s: [it for it, smp in zip(items, data.samples, strict=True) if smp.split == s]
+              for s in ("train", "dev", "test")}
+    if not splits["train"]:
+        raise CommandError(f"dataset '{data.name}' has no train split to learn from")
+    run_dir = workspace.settings.runs_dir / name
+
+    def on_epoch(epoch: int, epochs: int, record: dict[str, Any]) -> bool:
+        out.progress(f"epoch {epoch}/{epochs} " + " ".join(f"{k}={v}" for k, v in record.items()
+                                                            if k != "epoch"))
+        with workspace.sessions() as session, session.begin():
+            run = crud.get_run(session, name)
+            if run is not None and run.status == "cancelled":
+                return False
+            db_runs.update_run(session, run_id, progress=round(0.95 * epoch / epochs, 4),
+                               message=f"epoch {epoch}/{epochs}")
+        return True
+
+    result = train_model(splits["train"], splits["dev"], config, data.label_sets, genders,
+                         run_dir, on_epoch=on_epoch)
+    checkpoint = load_checkpoint(run_dir / "best.pt")
+    model = checkpoint.build().to(resolve_device(config.train.device))
+    normaliser = VisualNormaliser.from_state(checkpoint.extra["visual_norm"])
+    device = next(model.parameters()).device
+    probs = predict_items(model, items, genders, config, normaliser, device)
+    metrics = {}
+    for split in ("dev", "test"):
+        chosen = [i for i, s in enumerate(data.samples) if s.split == split]
+        if chosen:
+            metrics[split] = score({t: p[chosen] for t, p in probs.items()},
+                                   [items[i] for i in chosen], data.label_sets,
+                                   seed=config.train.seed)
+    status = "cancelled" if result.cancelled else "completed"
+    with workspace.sessions() as session, session.begin():
+        db_runs.write_predictions(session, run_id, prediction_rows(probs, data.ids,
+                                                                   data.label_sets))
+        db_runs.update_run(session, run_id, status=status, progress=1.0, metrics=metrics,
+                           checkpoint_path=str(run_dir / "best.pt"),
+                           checkpoint_sha256=file_sha256(run_dir / "best.pt"),
+                           config=to_dict(config),
+                           message=f"best epoch {result.best_epoch} of {result.epochs_run}")
+    return {
+        "run": name, "metrics": metrics, "status": status, "best_epoch": result.best_epoch,
+        "epochs_run": result.epochs_run, "train_samples_per_second": result.samples_per_second,
+        "seconds": round(time.perf_counter() - started, 2), "checkpoint": str(run_dir / "best.pt"),
+    }

@@ -1,0 +1,126 @@
+"""Content-hash feature cache: the key is sha256(content) + extractor name + extractor version +
+the config fields that change the result; entries are `.pt` files written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+Entry = dict[str, Any]  # tensors, lists of str, numbers, strings: what weights_only loads back
+_CHUNK = 1 << 20
+
+
+def content_digest(content: bytes | str | Path) -> str:
+    """sha256 hex of bytes, of a str's UTF-8, or of a file's bytes (a Path, read in chunks)."""
+    if isinstance(content, Path):
+        digest = hashlib.sha256()
+        with content.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return hashlib.sha256(data).hexdigest()
+
+
+def cache_key(digest: str, extractor: str, version: str, params: Mapping[str, Any]) -> str:
+    """One hex key for (content digest, extractor, version, params); param order does not matter."""
+    payload = json.dumps(
+        {"content": digest, "extractor": extractor, "version": version, "params": dict(params)},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    corrupt: int = 0  # unreadable entries, counted as misses too and rewritten
+    write_errors: int = 0  # entries that could not be stored (the features were still returned)
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class FeatureCache:
+    """Entries live at `<folder>/<extractor>/<key[:2]>/<key>.pt`; `folder=None` stores nothing."""
+
+    folder: Path | None
+    stats: CacheStats = field(default_factory=CacheStats)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def path(self, extractor: str, key: str) -> Path:
+        if self.folder is None:
+            raise ValueError("this cache is disabled (no folder)")
+        return Path(self.folder) / extractor / key[:2] / f"{key}.pt"
+
+    def get(self, extractor: str, key: str, required: tuple[str, ...] = ()) -> Entry | None:
+        """The stored entry, or None (counted as a miss) when absent, unreadable or lacking a
+        `required` field."""
+        entry = self._load(extractor, key, required)
+        with self._lock:
+            if entry is None:
+                self.stats.misses += 1
+            else:
+                self.stats.hits += 1
+        return entry
+
+    def put(self, extractor: str, key: str, entry: Entry) -> None:
+        """Write atomically (a temp file in the same folder, then os.replace). A failed write
+        (disk full, read-only folder) is counted and warned about once; the features stand."""
+        if self.folder is None:
+            return
+        target = self.path(extractor, key)
+        temp: Path | None = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{key[:8]}-", suffix=".tmp")
+            temp = Path(name)
+            with os.fdopen(handle, "wb") as stream:
+                torch.save(entry, stream)
+            os.replace(temp, target)
+        except OSError as exc:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            with self._lock:
+                self.stats.write_errors += 1
+                first = self.stats.write_errors == 1
+            if first:
+                warnings.warn(f"feature cache not written under {self.folder}: {exc}", stacklevel=2)
+
+    def get_or_compute(
+        self, extractor: str, key: str, compute: Callable[[], Entry], required: tuple[str, ...] = ()
+    ) -> Entry:
+        entry = self.get(extractor, key, required)
+        if entry is None:
+            entry = compute()
+            self.put(extractor, key, entry)
+        return entry
+
+    def _load(self, extractor: str, key: str, required: tuple[str, ...]) -> Entry | None:
+        if self.folder is None:
+            return None
+        target = self.path(extractor, key)
+        if not target.is_file():
+            return None
+        try:
+            entry = torch.load(target, map_location="cpu", weights_only=True)
+        except Exception:  # any unreadable file is a miss, never a crash
+            entry = None
+        if not isinstance(entry, dict) or any(name not in entry for name in required):
+            with self._lock:
+                self.stats.corrupt += 1
+            return None
+        return entry

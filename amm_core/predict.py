@@ -1,0 +1,99 @@
+"""A trained run, ready to predict: checkpoint + normaliser + gender table + featurizers.
+
+`Predictor.from_checkpoint(path, cache_dir)` loads once; `predict_items` scores feature items,
+`predict_upload` takes a text and an optional image or video (bytes or path) as a user gives them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from amm_core.checkpoint import Checkpoint, load_checkpoint
+from amm_core.config import GENDER_WORDS, RunConfig
+from amm_core.dataset import FeatureItem, VisualNormaliser, gender_table
+from amm_core.evaluate import task_labels
+from amm_core.train import predict_items, resolve_device
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
+
+
+@dataclass
+class Predictor:
+    model: nn.Module
+    config: RunConfig
+    label_sets: dict[str, list[str]]
+    normaliser: VisualNormaliser
+    genders: dict[str, torch.Tensor]
+    device: torch.device
+    cache_dir: Path | None
+
+    @classmethod
+    def from_checkpoint(cls, path: Path, cache_dir: Path | None, device: str = "auto") -> Predictor:
+        checkpoint: Checkpoint = load_checkpoint(path)
+        chosen = resolve_device(device)
+        norm = checkpoint.extra.get("visual_norm")
+        dim = checkpoint.config.model.visual_dim
+        return cls(
+            model=checkpoint.build().to(chosen), config=checkpoint.config,
+            label_sets=checkpoint.label_sets,
+            normaliser=VisualNormaliser.from_state(norm) if norm else VisualNormaliser.fit([], dim),
+            genders=gender_table(checkpoint.config.features, cache_dir, str(chosen)),
+            device=chosen, cache_dir=cache_dir,
+        )
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(self.config.model.modalities.split("+"))
+
+    def predict_items(self, items: list[FeatureItem]) -> dict[str, np.ndarray]:
+        return predict_items(self.model, items, self.genders, self.config, self.normaliser,
+                             self.device)
+
+    def predict_upload(
+        self, text: str, media: Path | None = None, gender: str | None = None
+    ) -> dict[str, Any]:
+        """Probabilities per task for one upload; ValueError (one line) on unusable input."""
+        started = time.perf_counter()
+        item = self.upload_item(text, media, gender)
+        probs = self.predict_items([item])
+        result: dict[str, Any] = {}
+        for task, p in probs.items():
+            names = task_labels(task, self.label_sets)
+            probabilities = {n: round(float(v), 6) for n, v in zip(names, p[0], strict=True)}
+            result[task] = {"label": names[int(p[0].argmax())], "probabilities": probabilities}
+        return {"predictions": result, "device": str(self.device),
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    def upload_item(self, text: str, media: Path | None, gender: str | None) -> FeatureItem:
+        from amm_core.features.cache import FeatureCache
+        from amm_core.features.extract import ImageFeaturizer, TextFeaturizer, VideoFeaturizer
+
+        if gender is not None and gender not in GENDER_WORDS:
+            raise ValueError(f"gender must be one of {', '.join(GENDER_WORDS)}, not {gender!r}")
+        if not (text or "").strip() and media is None:
+            raise ValueError("empty text needs an image or a video")
+        if media is not None and "image" not in self.modalities:
+            raise ValueError(f"this run was trained on {self.config.model.modalities} only; "
+                             "it cannot use an image or video")
+        if (text or "").strip() and "text" not in self.modalities:
+            text = ""  # an image-only run ignores text (said in the result by the caller)
+        cache = FeatureCache(self.cache_dir)
+        features = self.config.features
+        token = TextFeaturizer(features, cache, self.device)([text or ""])[0]
+        item = FeatureItem(text=token.token_features, tokens=list(token.tokens),
+                           gender=gender or "unknown")
+        if media is not None:
+            is_video = Path(media).suffix.lower() in VIDEO_SUFFIXES
+            featurizer = (VideoFeaturizer if is_video else ImageFeaturizer)(features, cache,
+                                                                            self.device)
+            visual = featurizer([media])[0]
+            item.visual, item.colour = visual.steps, visual.colour
+            item.visual_mask = torch.ones(visual.steps.shape[0], dtype=torch.bool)
+        return item

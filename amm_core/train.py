@@ -1,0 +1,198 @@
+"""The training loop: Adam, Table II defaults, early stopping on the dev split's main-task
+micro-F1, seeded, with resumable checkpoints (`last.pt` every epoch, `best.pt` at each new best).
+
+Read top to bottom: seed -> model -> per epoch (shuffle, batches, step) -> dev score -> keep best.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from amm_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from amm_core.config import RunConfig
+from amm_core.dataset import FeatureItem, VisualNormaliser, collate
+from amm_core.model.loss import IGNORE_INDEX, weight_decay_groups
+from amm_core.model.variants import build_model
+
+# (epoch, epochs, record) after each epoch; return False to stop (a cancel button).
+EpochCallback = Callable[[int, int, dict[str, Any]], bool | None]
+
+
+@dataclass
+class TrainResult:
+    best_epoch: int
+    best_score: float
+    epochs_run: int
+    stopped_early: bool
+    cancelled: bool
+    seconds: float
+    samples_per_second: float
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_path: Path | None = None
+    best_sha256: str | None = None
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but no CUDA GPU is available here")
+    return torch.device(name)
+
+
+def main_task(config: RunConfig) -> str:
+    """Depression is the main task, unless a single-task run learns only emotion."""
+    return config.model.task or "depression"
+
+
+def model_tasks(model: nn.Module) -> tuple[str, ...]:
+    return tuple(getattr(model, "tasks", ("depression", "emotion")))
+
+
+@torch.no_grad()
+def predict_items(
+    model: nn.Module,
+    items: Sequence[FeatureItem],
+    genders: dict[str, Tensor],
+    config: RunConfig,
+    normaliser: VisualNormaliser | None,
+    device: torch.device,
+    batch_size: int = 256,
+) -> dict[str, np.ndarray]:
+    """task -> (N, C) probabilities, in the order of `items`."""
+    model.eval()
+    chunks: dict[str, list[np.ndarray]] = {}
+    for start in range(0, len(items), batch_size):
+        batch = collate(items[start : start + batch_size], genders, config.model, normaliser)
+        output = model.compute(*batch.to(device).inputs())
+        for task, probs in output.probs.items():
+            chunks.setdefault(task, []).append(probs.float().cpu().numpy())
+    return {task: np.concatenate(parts) for task, parts in chunks.items()}
+
+
+def micro_f1(probs: np.ndarray, items: Sequence[FeatureItem], task: str) -> float:
+    """Micro-F1 over labelled items (equals accuracy for single-label classification)."""
+    truth = np.array([it.labels.get(task, IGNORE_INDEX) for it in items])
+    keep = truth != IGNORE_INDEX
+    if not keep.any():
+        return 0.0
+    return float((probs[keep].argmax(1) == truth[keep]).mean())
+
+
+def train_model(
+    train_items: Sequence[FeatureItem],
+    dev_items: Sequence[FeatureItem],
+    config: RunConfig,
+    label_sets: dict[str, list[str]],
+    genders: dict[str, Tensor],
+    run_dir: Path,
+    *,
+    on_epoch: EpochCallback | None = None,
+    resume: bool = False,
+) -> TrainResult:
+    tc = config.train
+    seed_everything(tc.seed)
+    device = resolve_device(tc.device)
+    model = build_model(config.model).to(device)
+    optimizer = torch.optim.Adam(weight_decay_groups(model, tc.weight_decay), lr=tc.lr)
+    normaliser = VisualNormaliser.fit(train_items, config.model.visual_dim)
+    task = main_task(config)
+    state = _State(best_score=-1.0, best_epoch=0, start_epoch=1, history=[])
+    if resume and (run_dir / "last.pt").exists():
+        state = _restore(run_dir / "last.pt", model, optimizer)
+    generator = torch.Generator().manual_seed(tc.seed)
+    started, seen, cancelled, stale = time.perf_counter(), 0, False, 0
+    result_paths: dict[str, Any] = {}
+    for epoch in range(state.start_epoch, tc.epochs + 1):
+        loss = _train_epoch(model, optimizer, train_items, genders, config, normaliser, device,
+                            generator)
+        seen += len(train_items)
+        dev_probs = predict_items(model, dev_items, genders, config, normaliser, device)
+        score = micro_f1(dev_probs[task], dev_items, task) if dev_items else -loss
+        record = {"epoch": epoch, "loss": round(loss, 6), f"dev_{task}_micro_f1": round(score, 6)}
+        state.history.append(record)
+        if score > state.best_score:
+            state.best_score, state.best_epoch, stale = score, epoch, 0
+            result_paths["best"] = _save(run_dir / "best.pt", model, optimizer, config, label_sets,
+                                         normaliser, state, epoch)
+        else:
+            stale += 1
+        _save(run_dir / "last.pt", model, optimizer, config, label_sets, normaliser, state, epoch)
+        if on_epoch is not None and on_epoch(epoch, tc.epochs, record) is False:
+            cancelled = True
+            break
+        if stale >= tc.patience:
+            break
+    seconds = time.perf_counter() - started
+    epochs_run = len(state.history)
+    return TrainResult(
+        best_epoch=state.best_epoch, best_score=state.best_score, epochs_run=epochs_run,
+        stopped_early=not cancelled and epochs_run < tc.epochs, cancelled=cancelled,
+        seconds=round(seconds, 2), samples_per_second=round(seen / max(seconds, 1e-9), 1),
+        history=state.history, best_path=run_dir / "best.pt",
+        best_sha256=result_paths.get("best"),
+    )
+
+
+def _train_epoch(model, optimizer, items, genders, config, normaliser, device, generator) -> float:
+    model.train()
+    order = torch.randperm(len(items), generator=generator).tolist()
+    total, batches = 0.0, 0
+    for start in range(0, len(order), config.train.batch_size):
+        chosen = [items[i] for i in order[start : start + config.train.batch_size]]
+        batch = collate(chosen, genders, config.model, normaliser).to(device)
+        output = model(batch, emotion_weight=config.train.emotion_weight)
+        if output.loss is None or not output.loss.requires_grad:
+            continue
+        optimizer.zero_grad(set_to_none=True)
+        output.loss.backward()
+        optimizer.step()
+        total += float(output.loss.detach())
+        batches += 1
+    return total / max(batches, 1)
+
+
+@dataclass
+class _State:
+    best_score: float
+    best_epoch: int
+    start_epoch: int
+    history: list[dict[str, Any]]
+
+
+def _save(path, model, optimizer, config, label_sets, normaliser, state, epoch) -> str:
+    checkpoint = Checkpoint(
+        config=config, label_sets=label_sets,
+        state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
+        epoch=epoch, best_score=state.best_score, optimizer_state=optimizer.state_dict(),
+        extra={"visual_norm": normaliser.state(), "best_epoch": state.best_epoch,
+               "history": state.history},
+    )
+    return save_checkpoint(checkpoint, path)
+
+
+def _restore(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> _State:
+    checkpoint = load_checkpoint(path)
+    model.load_state_dict(checkpoint.state_dict)
+    if checkpoint.optimizer_state:
+        optimizer.load_state_dict(checkpoint.optimizer_state)
+    return _State(
+        best_score=checkpoint.best_score if checkpoint.best_score is not None else -1.0,
+        best_epoch=checkpoint.extra.get("best_epoch", 0), start_epoch=checkpoint.epoch + 1,
+        history=list(checkpoint.extra.get("history", [])),
+    )

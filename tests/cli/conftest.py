@@ -1,0 +1,44 @@
+"""A small MGID-format workspace with one trained run, built once for the model-command tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from amm_core.cli import main
+from amm_core.data.demo_mgid import write_mgid_demo
+
+RUN = "small-amm"
+
+
+@pytest.fixture(scope="session")
+def trained_home(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """40 MGID-format posts with drawn images, imported as `small`, and `small-amm` trained."""
+    root = tmp_path_factory.mktemp("trained")
+    write_mgid_demo(root / "mgid", root / "images", seed=3, n_posts=40)
+    home = root / "home"
+    assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
+                 str(root / "images"), "--name", "small", "--home", str(home)]) == 0
+    out = root / "train.json"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["train", "--dataset", "small", "--epochs", "3", "--name", RUN, "--home",
+                     str(home), "--json"])
+    assert code == 0
+    out.write_text(buffer.getvalue())
+    return {"home": home, "images": root / "images", "train": json.loads(buffer.getvalue()),
+            "root": root}
+
+
+@pytest.fixture
+def home_args(trained_home: dict) -> list[str]:
+    return ["--home", str(trained_home["home"])]
+
+
+def first_image(trained_home: dict) -> Path:
+    return sorted(trained_home["images"].glob("*.jpg"))[0]

@@ -1,0 +1,100 @@
+"""`amm train / evaluate / predict` end to end on a small MGID-format corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from amm_core.checkpoint import file_sha256
+from tests.cli.conftest import RUN, first_image
+from tests.cli.helpers import amm_json, row_counts
+
+METRIC_KEYS = {"micro_f1", "macro_f1", "precision", "recall", "accuracy", "balanced_accuracy",
+               "confusion"}
+
+
+def _run_row(home: Path) -> dict:
+    engine = create_engine(f"sqlite:///{home / 'amm.db'}")
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT status, progress, checkpoint_path, checkpoint_sha256 "
+                                "FROM model_runs WHERE name = :n"), {"n": RUN}).one()
+    engine.dispose()
+    return dict(row._mapping)
+
+
+def test_train_json_has_the_contract_shape(trained_home):
+    result = trained_home["train"]
+    assert result["run"] == RUN
+    assert set(result["metrics"]) == {"dev", "test"}
+    for split in ("dev", "test"):
+        assert set(result["metrics"][split]) == {"depression", "emotion"}
+        for task in ("depression", "emotion"):
+            assert set(result["metrics"][split][task]) >= METRIC_KEYS
+    confusion = result["metrics"]["test"]["emotion"]["confusion"]
+    assert len(confusion) == 6 and all(len(row) == 6 for row in confusion)
+
+
+def test_the_run_is_stored_with_checkpoint_and_predictions(trained_home):
+    home = trained_home["home"]
+    run = _run_row(home)
+    assert run["status"] == "completed" and run["progress"] == 1.0
+    assert file_sha256(Path(run["checkpoint_path"])) == run["checkpoint_sha256"]
+    counts = row_counts(home)
+    assert counts["predictions"] == 2 * counts["samples"]  # both tasks for every sample
+
+
+def test_evaluate_repeats_the_test_metrics(trained_home, home_args, capsys):
+    code, out, err = amm_json(capsys, "evaluate", "--run", RUN, "--split", "test", *home_args)
+    assert code == 0, err
+    assert out["run"] == RUN and out["split"] == "test"
+    trained = trained_home["train"]["metrics"]["test"]
+    for task in ("depression", "emotion"):
+        assert out["metrics"][task]["micro_f1"] == trained[task]["micro_f1"]
+        assert out["metrics"][task]["confusion"] == trained[task]["confusion"]
+
+
+def test_predict_one_upload(trained_home, home_args, capsys):
+    image = first_image(trained_home)
+    code, out, err = amm_json(capsys, "predict", "--run", RUN, "--text", "alone and so tired",
+                              "--image", str(image), "--gender", "female", *home_args)
+    assert code == 0, err
+    for task in ("depression", "emotion"):
+        probs = out["predictions"][task]["probabilities"]
+        assert abs(sum(probs.values()) - 1) < 1e-4
+        assert out["predictions"][task]["label"] == max(probs, key=probs.get)
+    assert out["device"] in ("cpu", "cuda", "cuda:0")
+    assert out["latency_ms"] > 0
+
+
+def test_predict_a_dataset_split(trained_home, home_args, capsys):
+    code, out, err = amm_json(capsys, "predict", "--run", RUN, "--dataset", "small", "--split",
+                              "dev", *home_args)
+    assert code == 0, err
+    assert out["samples"] == 4
+    assert len(out["predictions"]) == 8
+    assert all(p["sample"].startswith("dev:") for p in out["predictions"])
+
+
+def test_bad_requests_are_one_line_and_write_nothing(trained_home, home_args, capsys, tmp_path):
+    before = row_counts(trained_home["home"])
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    cases = [
+        (["train", "--dataset", "nope"], "unknown dataset 'nope'"),
+        (["train", "--dataset", "small", "--variant", "transformer"], "unknown variant"),
+        (["train", "--dataset", "small", "--variant", "stl"], "needs --task"),
+        (["train", "--dataset", "small", "--name", RUN], "already exists"),
+        (["evaluate", "--run", "nope"], "unknown run 'nope'"),
+        (["predict", "--run", RUN], "give --dataset"),
+        (["predict", "--run", RUN, "--text", "x", "--image", str(tmp_path / "no.jpg")],
+         "file not found"),
+        (["predict", "--run", RUN, "--text", "x", "--image", str(broken)], "broken.jpg"),
+        (["predict", "--run", RUN, "--text", "  "], "empty text"),
+    ]
+    for args, expected in cases:
+        code, out, err = amm_json(capsys, *args, *home_args)
+        assert code != 0 and out is None, args
+        assert expected in err, (args, err)
+        assert len(err.strip().splitlines()) == 1, err
+    assert row_counts(trained_home["home"]) == before

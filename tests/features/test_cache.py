@@ -1,0 +1,94 @@
+"""The content-hash cache: keys, atomic .pt entries, counters, corrupt files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from amm_core.features.cache import FeatureCache, cache_key, content_digest
+
+SHA256_OF_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_digest_of_bytes_text_and_file_agree(tmp_path: Path) -> None:
+    (tmp_path / "abc.txt").write_bytes(b"abc")
+    assert content_digest(b"abc") == content_digest("abc") == SHA256_OF_ABC
+    assert content_digest(tmp_path / "abc.txt") == SHA256_OF_ABC
+
+
+def test_any_part_of_the_key_changes_it() -> None:
+    base = cache_key(SHA256_OF_ABC, "image", "1", {"n_zones": 4, "zone_mode": "rows"})
+    assert base == cache_key(SHA256_OF_ABC, "image", "1", {"zone_mode": "rows", "n_zones": 4})
+    changed = {
+        cache_key(content_digest(b"abd"), "image", "1", {"n_zones": 4, "zone_mode": "rows"}),
+        cache_key(SHA256_OF_ABC, "video", "1", {"n_zones": 4, "zone_mode": "rows"}),
+        cache_key(SHA256_OF_ABC, "image", "2", {"n_zones": 4, "zone_mode": "rows"}),
+        cache_key(SHA256_OF_ABC, "image", "1", {"n_zones": 5, "zone_mode": "rows"}),
+        cache_key(SHA256_OF_ABC, "image", "1", {"n_zones": 4, "zone_mode": "crops"}),
+    }
+    assert base not in changed and len(changed) == 5
+
+
+def test_put_then_get_round_trips_tensors_and_strings(tmp_path: Path) -> None:
+    cache = FeatureCache(tmp_path)
+    entry = {"tokens": ["[CLS]", "hi", "[SEP]"], "pooled": torch.arange(3.0), "n": 3}
+    cache.put("text", "ab12", entry)
+    assert (tmp_path / "text" / "ab" / "ab12.pt").is_file()
+    assert list((tmp_path / "text" / "ab").iterdir()) == [tmp_path / "text" / "ab" / "ab12.pt"]
+    loaded = cache.get("text", "ab12")
+    assert loaded is not None and loaded["tokens"] == ["[CLS]", "hi", "[SEP]"]
+    assert torch.equal(loaded["pooled"], torch.arange(3.0)) and loaded["n"] == 3
+    assert cache.get("text", "cd34") is None
+    assert cache.stats.as_dict() == {"hits": 1, "misses": 1, "corrupt": 0, "write_errors": 0}
+
+
+def test_a_corrupt_file_is_a_miss_and_is_overwritten(tmp_path: Path) -> None:
+    cache = FeatureCache(tmp_path)
+    path = cache.path("image", "ef56")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x80\x02 this is not a torch file")
+    calls = []
+
+    def compute() -> dict[str, torch.Tensor]:
+        calls.append(1)
+        return {"steps": torch.ones(2, 3)}
+
+    entry = cache.get_or_compute("image", "ef56", compute)
+    assert torch.equal(entry["steps"], torch.ones(2, 3)) and len(calls) == 1
+    assert cache.stats.as_dict() == {"hits": 0, "misses": 1, "corrupt": 1, "write_errors": 0}
+    again = cache.get_or_compute("image", "ef56", compute)
+    assert torch.equal(again["steps"], torch.ones(2, 3)) and len(calls) == 1  # rewritten: a hit
+
+
+def test_an_entry_missing_a_required_field_is_a_miss(tmp_path: Path) -> None:
+    cache = FeatureCache(tmp_path)
+    cache.put("image", "aa00", {"steps": torch.zeros(1)})
+    assert cache.get("image", "aa00", ("steps", "colour")) is None
+    assert cache.stats.corrupt == 1
+
+
+def test_a_truncated_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = FeatureCache(tmp_path)
+    cache.put("text", "bb00", {"pooled": torch.zeros(384)})
+    path = cache.path("text", "bb00")
+    path.write_bytes(path.read_bytes()[:100])
+    assert cache.get("text", "bb00") is None
+
+
+def test_a_disabled_cache_stores_nothing() -> None:
+    cache = FeatureCache(None)
+    cache.put("text", "cc00", {"pooled": torch.zeros(1)})
+    assert cache.get("text", "cc00") is None
+    assert cache.stats.misses == 1
+
+
+def test_a_failed_write_is_counted_not_raised(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    cache = FeatureCache(blocker)
+    with pytest.warns(UserWarning, match="feature cache not written"):
+        cache.put("text", "dd00", {"pooled": torch.zeros(1)})
+    cache.put("text", "dd01", {"pooled": torch.zeros(1)})  # warned once only
+    assert cache.stats.write_errors == 2
