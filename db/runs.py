@@ -54,7 +54,7 @@ def gold_labels(session: Session, dataset_id: int) -> dict[int, str]:
     query = (select(GoldLabel.sample_id, GoldLabel.label)
              .join(Sample, Sample.id == GoldLabel.sample_id)
              .where(Sample.dataset_id == dataset_id))
-    return dict(session.execute(query).tuples())
+    return {sample_id: label for sample_id, label in session.execute(query)}
 
 
 def dataset_samples(session: Session, dataset_id: int, split: str | None = None) -> list[Sample]:
