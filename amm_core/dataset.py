@@ -80,21 +80,23 @@ def featurize_samples(
     images = [i for i, s in enumerate(samples) if s.media_kind == "image" and s.media_path]
     if images:
         featurizer = ImageFeaturizer(config, cache, device, lambda d, t: report("image", d, t))
-        _attach(items, images, featurizer([samples[i].media_path for i in images],
-                                          skip_errors=True))
+        found = featurizer([samples[i].media_path for i in images], skip_errors=True)
+        _attach(items, images, found, featurizer.errors)
     videos = [i for i, s in enumerate(samples) if s.media_kind == "video" and s.media_path]
     if videos:
         featurizer = VideoFeaturizer(config, cache, device, lambda d, t: report("video", d, t))
-        _attach(items, videos, featurizer([samples[i].media_path for i in videos],
-                                          skip_errors=True))
+        found = featurizer([samples[i].media_path for i in videos], skip_errors=True)
+        _attach(items, videos, found, featurizer.errors)
     _attach_openface(items, samples, config, report)
     return items
 
 
-def _attach(items: list[FeatureItem], indices: list[int], visuals: list) -> None:
+def _attach(items: list[FeatureItem], indices: list[int], visuals: list, errors: list[str]) -> None:
+    """Visual features onto their items; a failed file keeps its one-line reason, in order."""
+    reasons = iter(errors)
     for index, visual in zip(indices, visuals, strict=True):
         if visual is None:
-            items[index].visual_error = "media could not be decoded"
+            items[index].visual_error = next(reasons, "media could not be decoded")
             continue
         items[index].visual = visual.steps
         items[index].visual_mask = torch.ones(visual.steps.shape[0], dtype=torch.bool)

@@ -20,6 +20,7 @@ from db import crud
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     features = commands.add_parser("features", parents=[common], help="precompute features")
     features.add_argument("--dataset", required=True)
+    features.add_argument("--text-model", help="Hugging Face id or local folder, available offline")
     features.set_defaults(handler=run_features)
 
     train = commands.add_parser("train", parents=[common], help="train an AMM run")
@@ -32,6 +33,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     train.add_argument("--name", help="run name (default: dataset-variant-modalities-sSEED)")
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     train.add_argument("--resume", action="store_true", help="continue a run from its last epoch")
+    train.add_argument("--text-model", help="Hugging Face id or local folder, available offline")
     train.set_defaults(handler=run_train)
 
     evaluate = commands.add_parser("evaluate", parents=[common], help="score a run on a split")
@@ -56,7 +58,7 @@ def run_features(args: argparse.Namespace, out: Output) -> dict[str, Any]:
 
     workspace = open_workspace(Settings.resolve(args.home))
     data = load_dataset(workspace, args.dataset)
-    config = resolve_config(data.kind).features
+    config = resolve_config(data.kind, text_model_override(args.text_model)).features
     started = time.perf_counter()
     items = featurize(workspace, data.samples, config, data.label_sets, out)
     return {
@@ -75,8 +77,14 @@ def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
         raise CommandError(f"--epochs must be at least 1, not {args.epochs}")
     request = TrainRequest(dataset=args.dataset, variant=args.variant, task=args.task,
                            modalities=args.modalities, epochs=args.epochs, seed=args.seed,
-                           name=args.name, device=args.device, resume=args.resume)
+                           name=args.name, device=args.device, resume=args.resume,
+                           overrides=text_model_override(args.text_model))
     return train_run(workspace, request, out)
+
+
+def text_model_override(text_model: str | None) -> dict[str, dict[str, Any]]:
+    """--text-model as a config override; the model's width follows the encoder's."""
+    return {"features": {"text_model": text_model}} if text_model else {}
 
 
 def load_run_predictor(workspace: Workspace, name: str, device: str = "auto"):

@@ -70,6 +70,7 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
         device = resolve_device(config.train.device)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    _check_text_model(config)  # fail before anything is written
     name = request.run_name()
     run_id = _start_run(workspace, name, data, config, str(device), request.resume)
     try:
@@ -81,6 +82,15 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
         if not isinstance(exc, CommandError | KeyboardInterrupt):
             out.progress(traceback.format_exc(limit=3))
         raise
+
+
+def _check_text_model(config: RunConfig) -> None:
+    from amm_core.features.text import load_text_encoder
+
+    try:
+        load_text_encoder(config.features.text_model, config.features.max_tokens, None)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def _start_run(workspace: Workspace, name: str, data: DatasetSamples, config: RunConfig,

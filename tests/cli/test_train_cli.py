@@ -98,3 +98,35 @@ def test_bad_requests_are_one_line_and_write_nothing(trained_home, home_args, ca
         assert expected in err, (args, err)
         assert len(err.strip().splitlines()) == 1, err
     assert row_counts(trained_home["home"]) == before
+
+
+def test_a_text_model_that_is_not_offline_is_one_line(trained_home, home_args, capsys):
+    before = row_counts(trained_home["home"])
+    code, out, err = amm_json(capsys, "train", "--dataset", "small", "--name", "bert-run",
+                              "--text-model", "bert-base-uncased", "--epochs", "1", *home_args)
+    assert code != 0 and out is None
+    assert "bert-base-uncased" in err and "offline" in err
+    assert len(err.strip().splitlines()) == 1
+    assert row_counts(trained_home["home"]) == before
+
+
+def test_resume_continues_from_the_last_epoch(trained_home, home_args, capsys):
+    code, out, err = amm_json(capsys, "train", "--dataset", "small", "--name", RUN, "--resume",
+                              "--epochs", "4", *home_args)
+    assert code == 0, err
+    assert out["epochs_run"] == 4  # three from the first run, one more now
+
+
+def test_daic_format_corpus_trains_end_to_end(tmp_path, capsys):
+    """DAIC-format: OpenFace clips as the visual part, emotion masked until gold labels exist,
+    per-session scores reported."""
+    from tests.data.daic_fixtures import write_daic_corpus
+
+    root = write_daic_corpus(tmp_path / "daic")
+    home = ["--home", str(tmp_path / "home")]
+    assert amm_json(capsys, "import", "daic", "--root", str(root), *home)[0] == 0
+    code, out, err = amm_json(capsys, "train", "--dataset", "daic", "--epochs", "2", *home)
+    assert code == 0, err
+    for split in ("dev", "test"):
+        assert set(out["metrics"][split]) == {"depression"}  # no emotion labels yet: masked
+        assert "per_session" in out["metrics"][split]["depression"]

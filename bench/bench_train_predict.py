@@ -1,0 +1,79 @@
+"""Training speed, upload latency and peak memory (printed, not asserted):
+
+    python bench/bench_train_predict.py [--samples 3500] [--epochs 2] [--uploads 30]
+
+Training runs on synthetic cached features of MGID size (captions ~20 tokens, 4 zones) so it
+measures the model alone; the 100-epoch time is extrapolated from the measured epochs. Upload
+latency is text + image through a warm `Predictor` (features computed, not cached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from amm_core.config import resolve_config
+from amm_core.data.demo_mgid import write_mgid_demo
+from amm_core.dataset import FeatureItem
+from amm_core.predict import Predictor
+from amm_core.train import train_model
+
+
+def synthetic_items(n: int, seed: int = 0) -> list[FeatureItem]:
+    gen = torch.Generator().manual_seed(seed)
+    items = []
+    for i in range(n):
+        tokens = int(torch.randint(8, 32, (1,), generator=gen))
+        items.append(FeatureItem(
+            text=torch.randn(tokens, 384, generator=gen), tokens=["t"] * tokens, gender="unknown",
+            visual=torch.randn(4, 1280, generator=gen), visual_mask=torch.ones(4, dtype=bool),
+            colour=torch.rand(48, generator=gen),
+            labels={"depression": i % 2, "emotion": i % 6},
+        ))
+    return items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=3500)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--uploads", type=int, default=30)
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"cuda={torch.cuda.is_available()}")
+    config = resolve_config("mgid", {"train": {"epochs": args.epochs, "patience": 1000}})
+    genders = {g: torch.zeros(384) for g in ("female", "male", "unknown")}
+    train, dev = synthetic_items(args.samples), synthetic_items(500, seed=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        result = train_model(train, dev, config, {"emotion": list("abcdef")}, genders,
+                             root / "run")
+        per_epoch = result.seconds / result.epochs_run
+        print(f"training                 {result.samples_per_second:8.1f} samples/s "
+              f"({per_epoch:.1f} s/epoch incl. dev) -> 100 epochs of {args.samples}: "
+              f"{100 * per_epoch / 60:.1f} min")
+        predictor = Predictor.from_checkpoint(root / "run" / "best.pt", None)
+        write_mgid_demo(root / "csv", root / "img", 5, 20)
+        images = sorted((root / "img").glob("*.jpg"))
+        predictor.predict_upload("warm up", images[0])
+        latencies = []
+        for i in range(args.uploads):
+            started = time.perf_counter()
+            predictor.predict_upload(f"feeling low today {i}", images[i % len(images)], "female")
+            latencies.append((time.perf_counter() - started) * 1000)
+        p95 = float(np.percentile(latencies, 95))
+        print(f"upload -> prediction     p50 {statistics.median(latencies):6.0f} ms, "
+              f"p95 {p95:6.0f} ms ({args.uploads} uploads, text + image, warm)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (RSS)        {peak:8.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
