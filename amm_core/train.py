@@ -85,6 +85,18 @@ def predict_items(
     return {task: np.concatenate(parts) for task, parts in chunks.items()}
 
 
+def dev_loss(probs: dict[str, np.ndarray], items: Sequence[FeatureItem]) -> float:
+    """Mean negative log-likelihood over the labelled rows of every task (a tie-breaker)."""
+    losses = []
+    for task, task_probs in probs.items():
+        truth = np.array([it.labels.get(task, IGNORE_INDEX) for it in items])
+        keep = truth != IGNORE_INDEX
+        if keep.any():
+            chosen = task_probs[keep, truth[keep]]
+            losses.append(float(-np.log(np.clip(chosen, 1e-9, 1.0)).mean()))
+    return float(np.mean(losses)) if losses else 0.0
+
+
 def micro_f1(probs: np.ndarray, items: Sequence[FeatureItem], task: str) -> float:
     """Micro-F1 over labelled items (equals accuracy for single-label classification)."""
     truth = np.array([it.labels.get(task, IGNORE_INDEX) for it in items])
@@ -112,7 +124,8 @@ def train_model(
     optimizer = torch.optim.Adam(weight_decay_groups(model, tc.weight_decay), lr=tc.lr)
     normaliser = VisualNormaliser.fit(train_items, config.model.visual_dim)
     task = main_task(config)
-    state = _State(best_score=-1.0, best_epoch=0, start_epoch=1, history=[])
+    state = _State(best_score=-1.0, best_loss=float("inf"), best_epoch=0, start_epoch=1,
+                   history=[])
     if resume and (run_dir / "last.pt").exists():
         state = _restore(run_dir / "last.pt", model, optimizer)
     generator = torch.Generator().manual_seed(tc.seed)
@@ -124,10 +137,16 @@ def train_model(
         seen += len(train_items)
         dev_probs = predict_items(model, dev_items, genders, config, normaliser, device)
         score = micro_f1(dev_probs[task], dev_items, task) if dev_items else -loss
-        record = {"epoch": epoch, "loss": round(loss, 6), f"dev_{task}_micro_f1": round(score, 6)}
+        tie_break = dev_loss(dev_probs, dev_items) if dev_items else loss
+        record = {"epoch": epoch, "loss": round(loss, 6), f"dev_{task}_micro_f1": round(score, 6),
+                  "dev_loss": round(tie_break, 6)}
         state.history.append(record)
-        if score > state.best_score:
-            state.best_score, state.best_epoch, stale = score, epoch, 0
+        # Best = highest dev main-task micro-F1; among equal scores (common on small dev
+        # splits), the lower dev loss over all tasks, so the secondary task keeps improving.
+        if score > state.best_score or (score == state.best_score
+                                        and tie_break < state.best_loss):
+            state.best_score, state.best_loss, state.best_epoch, stale = (
+                score, tie_break, epoch, 0)
             result_paths["best"] = _save(run_dir / "best.pt", model, optimizer, config, label_sets,
                                          normaliser, state, epoch)
         else:
@@ -170,6 +189,7 @@ def _train_epoch(model, optimizer, items, genders, config, normaliser, device, g
 @dataclass
 class _State:
     best_score: float
+    best_loss: float
     best_epoch: int
     start_epoch: int
     history: list[dict[str, Any]]
@@ -181,6 +201,7 @@ def _save(path, model, optimizer, config, label_sets, normaliser, state, epoch) 
         state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
         epoch=epoch, best_score=state.best_score, optimizer_state=optimizer.state_dict(),
         extra={"visual_norm": normaliser.state(), "best_epoch": state.best_epoch,
+               "best_loss": state.best_loss,
                "history": state.history},
     )
     return save_checkpoint(checkpoint, path)
@@ -193,6 +214,7 @@ def _restore(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> 
         optimizer.load_state_dict(checkpoint.optimizer_state)
     return _State(
         best_score=checkpoint.best_score if checkpoint.best_score is not None else -1.0,
+        best_loss=checkpoint.extra.get("best_loss", float("inf")),
         best_epoch=checkpoint.extra.get("best_epoch", 0), start_epoch=checkpoint.epoch + 1,
         history=list(checkpoint.extra.get("history", [])),
     )
