@@ -93,3 +93,22 @@ def mgid_quality(overview: DatasetOverview) -> dict[str, Any]:
         "examples": summary.get("examples", {}),
         "split_shift_warning": summary.get("split_shift_warning"),
     }
+
+
+def run_overviews(workspace: Workspace) -> list[dict[str, Any]]:
+    """One row per model run: name, dataset, variant, status, progress and test micro-F1."""
+    from db.runs import list_runs
+
+    with workspace.sessions() as session:
+        names = {d.id: d.name for d in crud.list_datasets(session)}
+        rows = []
+        for run in list_runs(session):
+            test = (run.metrics or {}).get("test", {})
+            rows.append({
+                "run": run.name, "dataset": names.get(run.dataset_id, "—"),
+                "variant": run.variant + (f" ({run.task})" if run.task else ""),
+                "modalities": run.modalities, "status": run.status,
+                "progress": round(100 * (run.progress or 0)),
+                **{f"test {task} micro-F1": m.get("micro_f1") for task, m in test.items()},
+            })
+    return rows

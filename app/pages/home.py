@@ -26,6 +26,15 @@ with st.expander("Workspace", expanded=False):
     st.write(f"Database: `{services.safe_database_url(workspace)}`")
     st.write(f"Compute: {device['name']}")
 
+runs = services.run_overviews(workspace)
+if runs:
+    st.subheader("Model runs", anchor=False)
+    st.dataframe(runs, hide_index=True, key="runs-table",
+                 column_config={"progress": st.column_config.ProgressColumn(
+                     "progress", format="%d%%", min_value=0, max_value=100)})
+    st.caption("Train more with `amm train --dataset NAME`; compare variants with "
+               "`amm experiment --dataset NAME --suite paper`.")
+
 if not overviews:
     st.info("No datasets yet. Import one with `amm import mgid --csv-dir DIR` or "
             "`amm import daic --root DIR`, or build the demo with `amm demo`.", icon="📂")

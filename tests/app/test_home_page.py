@@ -31,7 +31,10 @@ def test_home_shows_demo_datasets_counts_and_quality(demo_env):
     # MGID data-quality figures are shown for the MGID dataset.
     assert "images with conflicting labels" in metrics
     assert "images in more than one split" in metrics
-    splits = at.dataframe[0].value
+    runs = at.dataframe[0].value
+    assert {"demo-amm", "demo-amm-daic"} <= set(runs["run"])
+    assert set(runs["status"]) == {"completed"}
+    splits = at.dataframe[1].value
     assert set(splits["split"]) == {"train", "dev", "test"}
 
 
