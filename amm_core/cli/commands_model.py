@@ -87,34 +87,8 @@ def text_model_override(text_model: str | None) -> dict[str, dict[str, Any]]:
     return {"features": {"text_model": text_model}} if text_model else {}
 
 
-def load_run_predictor(workspace: Workspace, name: str, device: str = "auto"):
-    """(run row, Predictor) for a finished run; CommandError when it cannot be used."""
-    from amm_core.checkpoint import CheckpointError
-    from amm_core.predict import Predictor
-
-    with workspace.sessions() as session:
-        run = crud.get_run(session, name)
-        if run is None:
-            known = ", ".join(r.name for r in _runs(session)) or "none yet"
-            raise CommandError(f"unknown run '{name}' (known: {known})")
-        if not run.checkpoint_path:
-            raise CommandError(f"run '{name}' has no checkpoint (status: {run.status})")
-    try:
-        predictor = Predictor.from_checkpoint(Path(run.checkpoint_path),
-                                              workspace.settings.cache_dir, device)
-    except (CheckpointError, ValueError) as exc:
-        raise CommandError(str(exc)) from exc
-    return run, predictor
-
-
-def _runs(session):
-    from db.runs import list_runs
-
-    return list_runs(session)
-
-
 def run_evaluate(args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    from amm_core.cli.model_data import featurize
+    from amm_core.cli.model_data import featurize, load_run_predictor
     from amm_core.evaluate import score
 
     workspace = open_workspace(Settings.resolve(args.home))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from amm_core.cli.commands_model import load_run_predictor
-from amm_core.cli.model_data import featurize, load_dataset
+from amm_core.cli.model_data import featurize, load_dataset, load_run_predictor
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import Workspace
 from amm_core.evaluate import prediction_rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from amm_core.cli.output import CommandError, Output
@@ -73,3 +74,23 @@ def featurize(
                                  device=device, progress=progress)
     except ValueError as exc:  # e.g. a text model that is not available offline
         raise CommandError(str(exc)) from exc
+
+
+def load_run_predictor(workspace: Workspace, name: str, device: str = "auto"):
+    """(run row, Predictor) for a finished run; CommandError when it cannot be used."""
+    from amm_core.checkpoint import CheckpointError
+    from amm_core.predict import Predictor
+
+    with workspace.sessions() as session:
+        run = crud.get_run(session, name)
+        if run is None:
+            known = ", ".join(r.name for r in db_runs.list_runs(session)) or "none yet"
+            raise CommandError(f"unknown run '{name}' (known: {known})")
+        if not run.checkpoint_path:
+            raise CommandError(f"run '{name}' has no checkpoint (status: {run.status})")
+    try:
+        predictor = Predictor.from_checkpoint(Path(run.checkpoint_path),
+                                              workspace.settings.cache_dir, device)
+    except (CheckpointError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    return run, predictor

@@ -9,15 +9,16 @@ import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from amm_core.checkpoint import file_sha256, load_checkpoint
+from amm_core.checkpoint import file_sha256
 from amm_core.cli.model_data import DatasetSamples, featurize, load_dataset
 from amm_core.cli.output import CommandError, Output, one_line
 from amm_core.cli.storage import Workspace
 from amm_core.config import MODALITIES, RunConfig, resolve_config, to_dict
-from amm_core.dataset import VisualNormaliser, gender_table
+from amm_core.dataset import gender_table
 from amm_core.evaluate import prediction_rows, score
 from amm_core.model.variants import VARIANTS
-from amm_core.train import predict_items, resolve_device, train_model
+from amm_core.predict import Predictor
+from amm_core.train import resolve_device, train_model
 from db import crud
 from db import runs as db_runs
 
@@ -134,11 +135,9 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
 
     result = train_model(splits["train"], splits["dev"], config, data.label_sets, genders,
                          run_dir, on_epoch=on_epoch)
-    checkpoint = load_checkpoint(run_dir / "best.pt")
-    model = checkpoint.build().to(resolve_device(config.train.device))
-    normaliser = VisualNormaliser.from_state(checkpoint.extra["visual_norm"])
-    device = next(model.parameters()).device
-    probs = predict_items(model, items, genders, config, normaliser, device)
+    predictor = Predictor.from_checkpoint(run_dir / "best.pt", workspace.settings.cache_dir,
+                                          config.train.device)
+    probs = predictor.predict_items(items)
     metrics = {}
     for split in ("dev", "test"):
         chosen = [i for i, s in enumerate(data.samples) if s.split == split]
