@@ -36,7 +36,7 @@ def test_first_launch_builds_demo_and_every_page_renders(tmp_path):
     with streamlit_server(home) as base, chromium_page() as page:
         page.goto(base)
         wait_until_idle(page, timeout_ms=900_000)  # first launch trains the demo runs
-        page.get_by_text("demo-mgid").first.wait_for(timeout=30_000)
+        page.get_by_text("demo-mgid · MGID").wait_for(timeout=60_000)  # its section heading
         page.screenshot(path=str(SCREENSHOTS / "first-launch-home.png"), full_page=True)
         for spec in PAGES:
             page.goto(f"{base}/{spec.url_path}")
