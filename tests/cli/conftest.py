@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -21,16 +23,11 @@ def trained_home(tmp_path_factory: pytest.TempPathFactory) -> dict:
     home = root / "home"
     assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
                  str(root / "images"), "--name", "small", "--home", str(home)]) == 0
-    out = root / "train.json"
-    import contextlib
-    import io
-
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         code = main(["train", "--dataset", "small", "--epochs", "3", "--name", RUN, "--home",
                      str(home), "--json"])
     assert code == 0
-    out.write_text(buffer.getvalue())
     return {"home": home, "images": root / "images", "train": json.loads(buffer.getvalue()),
             "root": root}
 
