@@ -22,6 +22,7 @@ from amm_core.evaluate import task_labels
 from amm_core.train import predict_items, resolve_device
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
+VISION_FEATURES = 1280  # EfficientNet-Lite0 zone / clip features
 
 
 @dataclass
@@ -82,6 +83,9 @@ class Predictor:
         if media is not None and "image" not in self.modalities:
             raise ValueError(f"this run was trained on {self.config.model.modalities} only; "
                              "it cannot use an image or video")
+        if media is not None and self.config.model.visual_dim != VISION_FEATURES:
+            raise ValueError("this run's visual input is OpenFace facial features (DAIC), not "
+                             "pictures: it cannot use an uploaded image or video")
         if (text or "").strip() and "text" not in self.modalities:
             text = ""  # an image-only run ignores text (said in the result by the caller)
         cache = FeatureCache(self.cache_dir)

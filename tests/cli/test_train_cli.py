@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 from sqlalchemy import create_engine, text
 
 from amm_core.checkpoint import file_sha256
@@ -130,3 +132,8 @@ def test_daic_format_corpus_trains_end_to_end(tmp_path, capsys):
     for split in ("dev", "test"):
         assert set(out["metrics"][split]) == {"depression"}  # no emotion labels yet: masked
         assert "per_session" in out["metrics"][split]["depression"]
+    picture = tmp_path / "face.png"
+    cv2.imwrite(str(picture), np.full((48, 64, 3), 128, np.uint8))
+    code, out, err = amm_json(capsys, "predict", "--run", out["run"], "--text", "i feel low",
+                              "--image", str(picture), *home)
+    assert code != 0 and "OpenFace" in err and len(err.strip().splitlines()) == 1
