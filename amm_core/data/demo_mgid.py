@@ -18,8 +18,8 @@ import numpy as np
 
 from amm_core.data import demo_text as vocab
 from amm_core.data.demo_images import draw_picture, encode_jpeg
+from amm_core.data.mgid_csv import HEADER  # the reader's header is the one source of truth
 
-HEADER = ("Depression Label", "Emotion Label", "Title", "Text", "Image URL")
 # MGID's real spelling of each emotion in the CSV (inconsistent case on purpose).
 CSV_EMOTION = {
     "depressed": "depressed",
