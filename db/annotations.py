@@ -1,0 +1,121 @@
+"""Annotation storage: annotators, current labels plus the append-only event trail, gold labels.
+
+Every write goes through `set_label` / `clear_label` / `set_gold`, which add an `AnnotationEvent`
+in the same transaction, so the audit trail is complete by construction. Callers own the
+transaction (`with session.begin()`); `retry_conflicts` re-runs a unit of work on a write conflict.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from db.models import Annotation, AnnotationEvent, Annotator, GoldLabel, Sample, utcnow
+
+T = TypeVar("T")
+
+
+def get_or_create_annotator(session: Session, name: str, role: str = "annotator") -> Annotator:
+    name = name.strip()
+    if not name:
+        raise ValueError("an annotator needs a name")
+    annotator = session.scalars(select(Annotator).where(Annotator.name == name)).one_or_none()
+    if annotator is None:
+        annotator = Annotator(name=name, role=role)
+        session.add(annotator)
+        session.flush()
+    return annotator
+
+
+def set_label(
+    session: Session, sample_id: int, annotator: Annotator, label: str, note: str | None = None,
+    action: str | None = None,
+) -> str | None:
+    """Give `annotator`'s label for the sample; returns the old label. A same-label call is a
+    no-op (no event). `action` overrides the event's action (e.g. "undo")."""
+    current = session.scalars(select(Annotation).where(
+        Annotation.sample_id == sample_id, Annotation.annotator_id == annotator.id)).one_or_none()
+    old = current.label if current else None
+    if old == label and action is None:
+        return old
+    if current is None:
+        session.add(Annotation(sample_id=sample_id, annotator_id=annotator.id, label=label,
+                               note=note))
+    else:
+        current.label, current.note, current.updated_at = label, note, utcnow()
+    session.add(AnnotationEvent(sample_id=sample_id, annotator_id=annotator.id,
+                                action=action or ("create" if old is None else "change"),
+                                old_label=old, new_label=label, note=note))
+    session.flush()
+    return old
+
+
+def clear_label(session: Session, sample_id: int, annotator: Annotator, action: str = "undo",
+                note: str | None = None) -> str | None:
+    """Remove the annotator's label (undo of a create); returns the removed label."""
+    current = session.scalars(select(Annotation).where(
+        Annotation.sample_id == sample_id, Annotation.annotator_id == annotator.id)).one_or_none()
+    if current is None:
+        return None
+    session.delete(current)
+    session.add(AnnotationEvent(sample_id=sample_id, annotator_id=annotator.id, action=action,
+                                old_label=current.label, new_label=None, note=note))
+    session.flush()
+    return current.label
+
+
+def dataset_labels(session: Session, dataset_id: int) -> list[tuple[int, str, str, str | None]]:
+    """(sample id, annotator name, label, note) for every current label of a dataset."""
+    query = (select(Annotation.sample_id, Annotator.name, Annotation.label, Annotation.note)
+             .join(Annotator, Annotator.id == Annotation.annotator_id)
+             .join(Sample, Sample.id == Annotation.sample_id)
+             .where(Sample.dataset_id == dataset_id)
+             .order_by(Annotation.sample_id, Annotator.name))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def sample_events(session: Session, sample_id: int) -> list[dict[str, Any]]:
+    """The audit trail of one sample, oldest first."""
+    query = (select(AnnotationEvent, Annotator.name)
+             .join(Annotator, Annotator.id == AnnotationEvent.annotator_id)
+             .where(AnnotationEvent.sample_id == sample_id)
+             .order_by(AnnotationEvent.id))
+    return [{"at": e.created_at, "annotator": name, "action": e.action, "old": e.old_label,
+             "new": e.new_label, "note": e.note} for e, name in session.execute(query)]
+
+
+def set_gold(session: Session, sample_id: int, label: str, source: str,
+             provenance: dict[str, Any], decided_by: Annotator | None = None) -> None:
+    """Create or replace the sample's gold label; an adjudication is also an event."""
+    gold = session.scalars(select(GoldLabel).where(GoldLabel.sample_id == sample_id)).one_or_none()
+    if gold is None:
+        gold = GoldLabel(sample_id=sample_id, label=label, source=source)
+        session.add(gold)
+    gold.label, gold.source, gold.provenance = label, source, provenance
+    gold.decided_by = decided_by.id if decided_by else None
+    if decided_by is not None:
+        session.add(AnnotationEvent(sample_id=sample_id, annotator_id=decided_by.id,
+                                    action="adjudicate", old_label=None, new_label=label))
+    session.flush()
+
+
+def retry_conflicts(work: Callable[[], T], attempts: int = 8, base_delay: float = 0.05) -> T:
+    """Run `work` (one whole transaction) again, with jittered back-off, when SQLite is busy or a
+    concurrent writer won a unique-key race (two tabs creating the same annotator or label): the
+    re-run reads the winner's row and updates it, so nothing is lost and nothing duplicated."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except (OperationalError, IntegrityError) as exc:
+            text = str(exc).lower()
+            conflict = isinstance(exc, IntegrityError) and "unique" in text
+            if not (conflict or "locked" in text or "busy" in text) or attempt == attempts - 1:
+                raise
+            time.sleep(base_delay * (2**attempt) * (1 + random.random()))
+    raise AssertionError("unreachable")
