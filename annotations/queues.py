@@ -1,0 +1,158 @@
+"""Next-item queue for annotators: a chain of small strategies, each giving an item and a reason.
+
+Label Studio style: `next_item` asks each strategy in turn and returns the first answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from annotations.workflow import item_state
+
+ROLES = ("annotator", "adjudicator")
+
+
+@dataclass
+class QueueItem:
+    """One sample in the queue; `order` is its position in the session (or the dataset)."""
+
+    sample_id: int
+    session_id: str | None
+    order: int
+
+
+@dataclass
+class QueueContext:
+    """Everything a strategy needs to pick the next item for one user.
+
+    `items` are in dataset order; `labels` maps sample -> annotator -> label; `uncertainty`
+    maps sample -> model probability of the positive class; `adjudicated` holds the samples
+    that already have an adjudicated label (adjudicators are not offered them again).
+    """
+
+    items: list[QueueItem]
+    labels: dict[int, dict[str, str]]
+    annotator: str
+    role: str
+    overlap: int = 2
+    last_sample: int | None = None
+    uncertainty: dict[int, float] | None = None
+    skipped: set[int] = field(default_factory=set)
+    adjudicated: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class QueueChoice:
+    """The chosen sample and a short sentence telling the annotator why it was chosen."""
+
+    sample_id: int
+    reason: str
+
+
+Strategy = Callable[[QueueContext], "QueueChoice | None"]
+
+
+def _labels_of(ctx: QueueContext, sample_id: int) -> dict[str, str]:
+    return ctx.labels.get(sample_id, {})
+
+
+def _is_open(ctx: QueueContext, item: QueueItem) -> bool:
+    """Not labelled by this user, not skipped by them, and still short of the overlap."""
+    labels = _labels_of(ctx, item.sample_id)
+    return (
+        ctx.annotator not in labels
+        and item.sample_id not in ctx.skipped
+        and len(labels) < ctx.overlap
+    )
+
+
+def continue_session(ctx: QueueContext) -> QueueChoice | None:
+    """The next open item after `last_sample` in the same session, in session order."""
+    last = next((i for i in ctx.items if i.sample_id == ctx.last_sample), None)
+    if last is None or last.session_id is None:
+        return None
+    later = [
+        i
+        for i in ctx.items
+        if i.session_id == last.session_id and i.order > last.order and _is_open(ctx, i)
+    ]
+    if not later:
+        return None
+    item = min(later, key=lambda i: i.order)
+    return QueueChoice(item.sample_id, f"continuing session {item.session_id} in order")
+
+
+def needs_overlap(ctx: QueueContext) -> QueueChoice | None:
+    """An item others started (1..overlap-1 labels) so it reaches the overlap; fullest first."""
+    started = [i for i in ctx.items if _is_open(ctx, i) and _labels_of(ctx, i.sample_id)]
+    if not started:
+        return None
+    item = max(started, key=lambda i: len(_labels_of(ctx, i.sample_id)))  # first max wins
+    have = len(_labels_of(ctx, item.sample_id))
+    missing = ctx.overlap - have
+    noun = "label" if missing == 1 else "labels"
+    return QueueChoice(
+        item.sample_id,
+        f"needs {missing} more {noun} to reach the overlap of {ctx.overlap} (has {have})",
+    )
+
+
+def disagreements(ctx: QueueContext) -> QueueChoice | None:
+    """Adjudicators only: the first not-yet-adjudicated item whose labels disagree."""
+    if ctx.role != "adjudicator":
+        return None
+    for item in ctx.items:
+        labels = _labels_of(ctx, item.sample_id)
+        if item.sample_id in ctx.skipped or item.sample_id in ctx.adjudicated:
+            continue
+        if item_state(labels, ctx.overlap, None) == "disagreement":
+            votes = ", ".join(
+                f"{label} ×{list(labels.values()).count(label)}"
+                for label in sorted(set(labels.values()))
+            )
+            return QueueChoice(item.sample_id, f"annotators disagree ({votes}); please adjudicate")
+    return None
+
+
+def uncertain_first(ctx: QueueContext) -> QueueChoice | None:
+    """When model probabilities are given: the open item with probability nearest 0.5."""
+    probs = ctx.uncertainty
+    if not probs:
+        return None
+    scored = [i for i in ctx.items if _is_open(ctx, i) and i.sample_id in probs]
+    if not scored:
+        return None
+    item = min(scored, key=lambda i: abs(probs[i.sample_id] - 0.5))  # first nearest wins
+    prob = probs[item.sample_id]
+    return QueueChoice(item.sample_id, f"the model is unsure here (p = {prob:.2f})")
+
+
+def first_unlabelled(ctx: QueueContext) -> QueueChoice | None:
+    """Fallback: the first open item in dataset order."""
+    item = next((i for i in ctx.items if _is_open(ctx, i)), None)
+    if item is None:
+        return None
+    return QueueChoice(item.sample_id, "next unlabelled item in dataset order")
+
+
+DEFAULT_CHAIN: tuple[Strategy, ...] = (
+    continue_session,
+    needs_overlap,
+    uncertain_first,
+    first_unlabelled,
+)
+ADJUDICATOR_CHAIN: tuple[Strategy, ...] = (disagreements, *DEFAULT_CHAIN)
+
+
+def next_item(ctx: QueueContext, chain: Sequence[Strategy] | None = None) -> QueueChoice | None:
+    """The first answer of the chain (picked by role when None); None means all done."""
+    if chain is None:
+        if ctx.role not in ROLES:
+            raise ValueError(f"unknown role {ctx.role!r}; expected one of {ROLES}")
+        chain = ADJUDICATOR_CHAIN if ctx.role == "adjudicator" else DEFAULT_CHAIN
+    for strategy in chain:
+        choice = strategy(ctx)
+        if choice is not None:
+            return choice
+    return None
