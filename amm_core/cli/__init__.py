@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from amm_core.cli import commands_data, commands_experiment, commands_model
+from amm_core.cli import commands_annotate, commands_data, commands_experiment, commands_model
 from amm_core.cli.output import CommandError, Output
 
-COMMAND_MODULES = (commands_data, commands_model, commands_experiment)
+COMMAND_MODULES = (commands_data, commands_model, commands_experiment, commands_annotate)
 
 
 def build_parser() -> argparse.ArgumentParser:

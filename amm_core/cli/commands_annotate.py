@@ -1,0 +1,159 @@
+"""`amm annotate import | export | agreement | adjudicate`: the annotation workflow from the shell.
+
+Label changes are attributable: every write names its annotator and leaves an event.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from amm_core.cli.output import CommandError, Output
+from amm_core.cli.storage import Workspace, open_workspace
+from amm_core.workspace import Settings
+from db import annotations as db_annotations
+from db import crud
+from db import runs as db_runs
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    annotate = commands.add_parser("annotate", help="annotation: import, export, agreement")
+    actions = annotate.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    imp = actions.add_parser("import", parents=[common], help="read labels from a file")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dataset", required=True)
+    imp.add_argument("--partial", action="store_true", help="import the valid rows despite errors")
+    imp.set_defaults(handler=run_import)
+
+    exp = actions.add_parser("export", parents=[common], help="every sample with current labels")
+    exp.add_argument("--dataset", required=True)
+    exp.add_argument("--format", required=True, choices=("csv", "jsonl", "label-studio"))
+    exp.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    exp.set_defaults(handler=run_export)
+
+    agr = actions.add_parser("agreement", parents=[common], help="inter-annotator agreement")
+    agr.add_argument("--dataset", required=True)
+    agr.add_argument("--bootstrap", type=int, default=1000)
+    agr.set_defaults(handler=run_agreement)
+
+    adj = actions.add_parser("adjudicate", parents=[common], help="gold labels")
+    adj.add_argument("--dataset", required=True)
+    adj.add_argument("--min-votes", type=int, default=2)
+    adj.add_argument("--sample", help="external id to adjudicate by hand (with --label)")
+    adj.add_argument("--label")
+    adj.add_argument("--adjudicator", help="who decides (with --sample)")
+    adj.set_defaults(handler=run_adjudicate)
+
+
+def _dataset(workspace: Workspace, name: str):
+    with workspace.sessions() as session:
+        dataset = crud.get_dataset(session, name)
+        if dataset is None:
+            raise CommandError(f"unknown dataset '{name}'")
+        samples = db_runs.dataset_samples(session, dataset.id)
+        labels = db_annotations.dataset_labels(session, dataset.id)
+        emotion = list((dataset.label_sets or {}).get("emotion", []))
+        return dataset, samples, labels, emotion
+
+
+def run_agreement(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    from annotations.agreement import agreement_report
+
+    workspace = open_workspace(Settings.resolve(args.home))
+    _, samples, labels, label_set = _dataset(workspace, args.dataset)
+    external = {s.id: s.external_id for s in samples}
+    ratings = [(external[sid], name, label) for sid, name, label, _ in labels]
+    return agreement_report(ratings, labels=label_set or None, bootstrap=args.bootstrap)
+
+
+def run_export(args: argparse.Namespace, out: Output) -> dict[str, Any] | None:
+    from annotations.interop import ExportRow, export_annotations
+
+    workspace = open_workspace(Settings.resolve(args.home))
+    _, samples, labels, _ = _dataset(workspace, args.dataset)
+    by_sample: dict[int, list[tuple[str, str, str | None]]] = {}
+    for sid, name, label, note in labels:
+        by_sample.setdefault(sid, []).append((name, label, note))
+    rows = []
+    for sample in samples:
+        given = by_sample.get(sample.id) or [(None, None, None)]
+        rows += [ExportRow(sample.external_id, sample.text, name, label, note)
+                 for name, label, note in given]
+    text = export_annotations(rows, args.format)
+    if args.out is None:
+        print(text, end="" if text.endswith("\n") else "\n")
+        return None
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    return {"dataset": args.dataset, "format": args.format, "rows": len(rows),
+            "labelled": len(labels), "out": str(args.out)}
+
+
+def run_import(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    from annotations.interop import parse_annotations
+
+    workspace = open_workspace(Settings.resolve(args.home))
+    _, samples, _, label_set = _dataset(workspace, args.dataset)
+    ids = {s.external_id: s.id for s in samples}
+    try:
+        parsed = parse_annotations(args.file, label_set=label_set, known_ids=set(ids))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    for error in parsed.errors:
+        out.progress(f"{args.file.name} line {error.line}: {error.message}")
+    if parsed.errors and not args.partial:
+        raise CommandError(f"{args.file}: {len(parsed.errors)} row(s) rejected, nothing imported "
+                           f"(--partial imports the {len(parsed.rows)} valid rows)")
+
+    def write() -> int:
+        changed = 0
+        with workspace.sessions() as session, session.begin():
+            for row in parsed.rows:
+                annotator = db_annotations.get_or_create_annotator(session, row.annotator)
+                old = db_annotations.set_label(session, ids[row.sample_id], annotator, row.label,
+                                               row.note)
+                changed += old != row.label
+        return changed
+
+    changed = db_annotations.retry_conflicts(write)
+    return {"dataset": args.dataset, "file": str(args.file), "rows": len(parsed.rows),
+            "changed": changed, "rejected": len(parsed.errors)}
+
+
+def run_adjudicate(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    from annotations.workflow import gold_label
+
+    workspace = open_workspace(Settings.resolve(args.home))
+    _, samples, labels, label_set = _dataset(workspace, args.dataset)
+    if args.sample is not None:
+        return _adjudicate_one(workspace, samples, label_set, args)
+    votes: dict[int, dict[str, str]] = {}
+    for sid, name, label, _ in labels:
+        votes.setdefault(sid, {})[name] = label
+    decided = 0
+    with workspace.sessions() as session, session.begin():
+        for sid, given in votes.items():
+            gold = gold_label(given, min_votes=args.min_votes)
+            if gold is not None and gold[1] == "majority":
+                db_annotations.set_gold(session, sid, gold[0], "majority", gold[2])
+                decided += 1
+    return {"dataset": args.dataset, "items": len(votes), "gold_majority": decided,
+            "undecided": len(votes) - decided, "min_votes": args.min_votes}
+
+
+def _adjudicate_one(workspace, samples, label_set, args) -> dict[str, Any]:
+    if not args.label or not args.adjudicator:
+        raise CommandError("--sample needs --label and --adjudicator")
+    if label_set and args.label not in label_set:
+        raise CommandError(f"label '{args.label}' is not one of {', '.join(label_set)}")
+    sample = next((s for s in samples if s.external_id == args.sample), None)
+    if sample is None:
+        raise CommandError(f"unknown sample '{args.sample}' in dataset '{args.dataset}'")
+    with workspace.sessions() as session, session.begin():
+        judge = db_annotations.get_or_create_annotator(session, args.adjudicator, "adjudicator")
+        db_annotations.set_gold(session, sample.id, args.label, "adjudicated",
+                                {"adjudicator": judge.name}, decided_by=judge)
+    return {"dataset": args.dataset, "sample": args.sample, "gold": args.label,
+            "source": "adjudicated"}
