@@ -23,4 +23,5 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "home", default=True),
+    PageSpec("annotate.py", "Annotation", ":material/edit_note:", "annotate"),
 )

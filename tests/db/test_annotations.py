@@ -3,7 +3,10 @@ nothing on one SQLite workspace."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -11,6 +14,8 @@ from db import annotations as store
 from db import crud
 from db.engine import open_database
 from db.models import Annotation, AnnotationEvent, GoldLabel
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _workspace(tmp_path, n: int = 5):
@@ -65,16 +70,16 @@ def _label_many(url: str, annotator: str, ids: list[int], label: str) -> None:
 
 
 def test_parallel_writer_processes_lose_nothing(tmp_path):
+    """Four real OS processes (plain interpreters, not multiprocessing: spawn would re-run
+    whatever script AppTest left as __main__) write to one SQLite file at once."""
     url, sessions, ids = _workspace(tmp_path, n=40)
     writers = [("ana", "sad"), ("ben", "non-sad"), ("cai", "sad"), ("ana", "sad")]
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_label_many, args=(url, who, ids, label))
-             for who, label in writers]
+    code = ("import json, sys; from tests.db.test_annotations import _label_many; "
+            "_label_many(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4])")
+    procs = [subprocess.Popen([sys.executable, "-c", code, url, who, json.dumps(ids), label],
+                              cwd=ROOT) for who, label in writers]
     for proc in procs:
-        proc.start()
-    for proc in procs:
-        proc.join(120)
-        assert proc.exitcode == 0
+        assert proc.wait(timeout=120) == 0
     with sessions() as session:
         labels = session.scalar(select(func.count(Annotation.id)))
         events = session.scalar(select(func.count(AnnotationEvent.id)))

@@ -64,3 +64,17 @@ def test_same_migrations_run_on_postgresql():
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     _roundtrip(url)
+
+
+def test_processes_opening_a_fresh_workspace_at_once_migrate_once(tmp_path):
+    """Several `amm` commands or dashboard sessions on a new workspace: no 'table exists' race."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = "import sys; from db.engine import open_database; open_database(sys.argv[1])"
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-c", code, url], cwd=root) for _ in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    assert set(table_names(make_engine(url))) >= EXPECTED_TABLES

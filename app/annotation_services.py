@@ -1,0 +1,169 @@
+"""Services of the Annotation page: who annotates, the next item and why, labelling, undo,
+progress, and the utterance's context, audio and facial-feature timeline. Plain functions that
+take the workspace, so tests call them without Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from amm_core.cli.storage import Workspace
+from annotations.queues import QueueContext, QueueItem, next_item
+from annotations.workflow import Event, undo_event
+from db import annotations as store
+from db import crud
+from db import runs as db_runs
+from db.models import AnnotationEvent, Annotator, Sample
+
+CONTEXT_UTTERANCES = 2  # shown before and after the current one
+
+
+@dataclass
+class ItemView:
+    sample_id: int
+    external_id: str
+    text: str
+    context: str | None
+    session_id: str | None
+    start_time: float | None
+    stop_time: float | None
+    reason: str
+    before: list[str]
+    after: list[str]
+    meta: dict[str, Any]
+    media_path: str | None
+
+
+def annotators(workspace: Workspace) -> list[tuple[str, str]]:
+    with workspace.sessions() as session:
+        found = session.scalars(select(Annotator).order_by(Annotator.name))
+        return [(a.name, a.role) for a in found]
+
+
+def ensure_annotator(workspace: Workspace, name: str, role: str) -> None:
+    def work() -> None:
+        with workspace.sessions() as session, session.begin():
+            store.get_or_create_annotator(session, name, role)
+
+    store.retry_conflicts(work)
+
+
+def label_set(workspace: Workspace, dataset: str) -> list[str]:
+    with workspace.sessions() as session:
+        found = crud.get_dataset(session, dataset)
+        return list((found.label_sets or {}).get("emotion", [])) if found else []
+
+
+def _samples_and_votes(workspace: Workspace, dataset: str):
+    with workspace.sessions() as session:
+        found = crud.get_dataset(session, dataset)
+        if found is None:
+            raise ValueError(f"unknown dataset '{dataset}'")
+        samples = db_runs.dataset_samples(session, found.id)
+        votes: dict[int, dict[str, str]] = {}
+        for sid, name, label, _ in store.dataset_labels(session, found.id):
+            votes.setdefault(sid, {})[name] = label
+        gold = db_runs.gold_labels(session, found.id)
+    samples.sort(key=lambda s: (s.session_id or "", s.start_time or 0.0, s.id))
+    return samples, votes, gold
+
+
+def next_view(workspace: Workspace, dataset: str, annotator: str, role: str, *,
+              last_sample: int | None, skipped: set[int], overlap: int = 2) -> ItemView | None:
+    """The next item for this annotator with the queue's reason, or None when all is done."""
+    samples, votes, gold = _samples_and_votes(workspace, dataset)
+    items = [QueueItem(s.id, s.session_id, i) for i, s in enumerate(samples)]
+    ctx = QueueContext(items=items, labels=votes, annotator=annotator, role=role,
+                       overlap=overlap, last_sample=last_sample, skipped=set(skipped),
+                       adjudicated=set(gold))
+    choice = next_item(ctx)
+    if choice is None:
+        return None
+    index = next(i for i, s in enumerate(samples) if s.id == choice.sample_id)
+    sample = samples[index]
+    same = [s for s in samples if s.session_id == sample.session_id]
+    here = same.index(sample)
+    return ItemView(
+        sample_id=sample.id, external_id=sample.external_id, text=sample.text,
+        context=sample.context, session_id=sample.session_id, start_time=sample.start_time,
+        stop_time=sample.stop_time, reason=choice.reason,
+        before=[s.text for s in same[max(here - CONTEXT_UTTERANCES, 0):here]],
+        after=[s.text for s in same[here + 1:here + 1 + CONTEXT_UTTERANCES]],
+        meta=dict(sample.meta or {}), media_path=sample.media_path,
+    )
+
+
+def give_label(workspace: Workspace, sample_id: int, annotator: str, label: str,
+               note: str | None) -> None:
+    def work() -> None:
+        with workspace.sessions() as session, session.begin():
+            who = store.get_or_create_annotator(session, annotator)
+            store.set_label(session, sample_id, who, label, note or None)
+
+    store.retry_conflicts(work)
+
+
+def undo_last(workspace: Workspace, annotator: str) -> int | None:
+    """Revert the annotator's latest label change; returns the sample it touched (or None)."""
+    def work() -> int | None:
+        with workspace.sessions() as session, session.begin():
+            who = store.get_or_create_annotator(session, annotator)
+            rows = session.scalars(select(AnnotationEvent)
+                                   .where(AnnotationEvent.annotator_id == who.id)
+                                   .order_by(AnnotationEvent.id)).all()
+            events = [Event(e.sample_id, annotator, e.action, e.old_label, e.new_label, e.note,
+                            e.id) for e in rows]
+            undo = undo_event(events, annotator)
+            if undo is None:
+                return None
+            if undo.new_label is None:
+                store.clear_label(session, undo.sample_id, who)
+            else:
+                store.set_label(session, undo.sample_id, who, undo.new_label, action="undo")
+            return undo.sample_id
+
+    return store.retry_conflicts(work)
+
+
+def progress(workspace: Workspace, dataset: str, annotator: str) -> dict[str, int]:
+    samples, votes, _ = _samples_and_votes(workspace, dataset)
+    return {"total": len(samples), "mine": sum(annotator in v for v in votes.values()),
+            "any": sum(bool(v) for v in votes.values())}
+
+
+def others_labels(workspace: Workspace, sample_id: int, annotator: str) -> dict[str, str]:
+    """Other annotators' labels of a sample (shown only when blind mode is off)."""
+    with workspace.sessions() as session:
+        sample = session.get(Sample, sample_id)
+        rows = store.dataset_labels(session, sample.dataset_id) if sample else []
+    return {name: label for sid, name, label, _ in rows if sid == sample_id and name != annotator}
+
+
+def history(workspace: Workspace, sample_id: int) -> list[dict[str, Any]]:
+    with workspace.sessions() as session:
+        return store.sample_events(session, sample_id)
+
+
+def audio_clip(view: ItemView) -> bytes | None:
+    """The utterance's WAV, cut from the session audio (offset-corrected), when it exists."""
+    from amm_core.data.daic_audio import cut_audio
+
+    path = view.meta.get("session_path")
+    if not path or view.start_time is None or view.stop_time is None:
+        return None
+    return cut_audio(Path(path), view.session_id or "", view.start_time, view.stop_time,
+                     float(view.meta.get("audio_offset", 0.0)))
+
+
+def face_timeline(view: ItemView) -> pd.DataFrame:
+    """Timestamp + the 38 OpenFace features inside the utterance window (empty when none)."""
+    from amm_core.data.openface import utterance_frames
+
+    if not view.media_path or view.start_time is None or view.stop_time is None:
+        return pd.DataFrame()
+    return utterance_frames(Path(view.media_path), view.session_id or "", view.start_time,
+                            view.stop_time)

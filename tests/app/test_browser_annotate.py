@@ -1,0 +1,58 @@
+"""Real browser: an annotator labels three utterances with keyboard shortcuts only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from amm_core.cli import main
+from tests.app.browser import (
+    CHROMIUM,
+    SCREENSHOTS,
+    chromium_page,
+    streamlit_server,
+    wait_until_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide /usr/bin/chromium (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+
+
+def test_three_utterances_by_keyboard(tmp_path):
+    from tests.data.daic_fixtures import write_daic_corpus
+
+    home = tmp_path / "home"
+    assert main(["import", "daic", "--root", str(write_daic_corpus(tmp_path / "daic")),
+                 "--home", str(home)]) == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(home) as base, chromium_page() as page:
+        page.goto(f"{base}/annotate")
+        wait_until_idle(page)
+        name = page.get_by_label("Annotator name")
+        name.fill("kim")
+        name.press("Enter")
+        wait_until_idle(page)
+        page.get_by_text("You: 0 of 18").wait_for(timeout=30_000)
+        for count, key in enumerate(("s", "n", "s"), start=1):
+            page.locator("h3").first.click()  # focus leaves the text box; shortcuts go to the app
+            page.keyboard.press(key)
+            page.get_by_text(f"You: {count} of 18").wait_for(timeout=30_000)
+            wait_until_idle(page)
+        page.screenshot(path=str(SCREENSHOTS / "annotate-by-keyboard.png"), full_page=True)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{home / 'amm.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT label FROM annotations ORDER BY id")).scalars().all()
+        events = conn.execute(text("SELECT COUNT(*) FROM annotation_events")).scalar()
+    assert rows == ["sad", "non-sad", "sad"] and events == 3
