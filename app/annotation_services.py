@@ -17,7 +17,7 @@ from annotations.workflow import Event, undo_event
 from db import annotations as store
 from db import crud
 from db import runs as db_runs
-from db.models import AnnotationEvent, Annotator, Sample
+from db.models import AnnotationEvent, Annotator, GoldLabel, Sample
 
 CONTEXT_UTTERANCES = 2  # shown before and after the current one
 
@@ -167,3 +167,40 @@ def face_timeline(view: ItemView) -> pd.DataFrame:
         return pd.DataFrame()
     return utterance_frames(Path(view.media_path), view.session_id or "", view.start_time,
                             view.stop_time)
+
+
+def agreement(workspace: Workspace, dataset: str, bootstrap: int = 500) -> dict[str, Any]:
+    """The agreement report of `amm annotate agreement`, for the Agreement page."""
+    from annotations.agreement import agreement_report
+
+    samples, votes, _ = _samples_and_votes(workspace, dataset)
+    external = {s.id: s.external_id for s in samples}
+    ratings = [(external[sid], name, label) for sid, given in votes.items()
+               for name, label in given.items()]
+    return agreement_report(ratings, labels=label_set(workspace, dataset) or None,
+                            bootstrap=bootstrap)
+
+
+def disagreements(workspace: Workspace, dataset: str) -> list[dict[str, Any]]:
+    """Items whose annotators disagree and that have no adjudicated gold label yet."""
+    samples, votes, _ = _samples_and_votes(workspace, dataset)
+    with workspace.sessions() as session:
+        found = crud.get_dataset(session, dataset)
+        adjudicated = {g.sample_id for g in session.scalars(
+            select(GoldLabel).where(GoldLabel.source == "adjudicated"))} if found else set()
+    by_id = {s.id: s for s in samples}
+    return [{"sample_id": sid, "external_id": by_id[sid].external_id, "text": by_id[sid].text,
+             "context": by_id[sid].context, "labels": given}
+            for sid, given in votes.items()
+            if len(set(given.values())) > 1 and sid not in adjudicated and sid in by_id]
+
+
+def adjudicate(workspace: Workspace, sample_id: int, label: str, adjudicator: str,
+               labels: dict[str, str]) -> None:
+    def work() -> None:
+        with workspace.sessions() as session, session.begin():
+            judge = store.get_or_create_annotator(session, adjudicator, "adjudicator")
+            store.set_gold(session, sample_id, label, "adjudicated",
+                           {"adjudicator": adjudicator, "votes": labels}, decided_by=judge)
+
+    store.retry_conflicts(work)

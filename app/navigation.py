@@ -24,4 +24,5 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "home", default=True),
     PageSpec("annotate.py", "Annotation", ":material/edit_note:", "annotate"),
+    PageSpec("agreement.py", "Agreement", ":material/groups:", "agreement"),
 )
