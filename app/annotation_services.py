@@ -36,6 +36,7 @@ class ItemView:
     after: list[str]
     meta: dict[str, Any]
     media_path: str | None
+    media_kind: str | None = None
 
 
 def annotators(workspace: Workspace) -> list[tuple[str, str]]:
@@ -73,13 +74,16 @@ def _samples_and_votes(workspace: Workspace, dataset: str):
 
 
 def next_view(workspace: Workspace, dataset: str, annotator: str, role: str, *,
-              last_sample: int | None, skipped: set[int], overlap: int = 2) -> ItemView | None:
-    """The next item for this annotator with the queue's reason, or None when all is done."""
+              last_sample: int | None, skipped: set[int], overlap: int = 2,
+              uncertainty_run: str | None = None) -> ItemView | None:
+    """The next item for this annotator with the queue's reason, or None when all is done.
+    With `uncertainty_run`, items that run is least sure about come before the rest."""
     samples, votes, gold = _samples_and_votes(workspace, dataset)
     items = [QueueItem(s.id, s.session_id, i) for i, s in enumerate(samples)]
+    uncertainty = _run_uncertainty(workspace, uncertainty_run, label_set(workspace, dataset))
     ctx = QueueContext(items=items, labels=votes, annotator=annotator, role=role,
-                       overlap=overlap, last_sample=last_sample, skipped=set(skipped),
-                       adjudicated=set(gold))
+                       overlap=overlap, last_sample=None if uncertainty else last_sample,
+                       skipped=set(skipped), adjudicated=set(gold), uncertainty=uncertainty)
     choice = next_item(ctx)
     if choice is None:
         return None
@@ -93,8 +97,29 @@ def next_view(workspace: Workspace, dataset: str, annotator: str, role: str, *,
         stop_time=sample.stop_time, reason=choice.reason,
         before=[s.text for s in same[max(here - CONTEXT_UTTERANCES, 0):here]],
         after=[s.text for s in same[here + 1:here + 1 + CONTEXT_UTTERANCES]],
-        meta=dict(sample.meta or {}), media_path=sample.media_path,
+        meta=dict(sample.meta or {}), media_path=sample.media_path, media_kind=sample.media_kind,
     )
+
+
+def dataset_runs(workspace: Workspace, dataset: str) -> list[str]:
+    """Completed runs on this dataset (for uncertainty sampling)."""
+    with workspace.sessions() as session:
+        found = crud.get_dataset(session, dataset)
+        return [r.name for r in db_runs.list_runs(session)
+                if found and r.dataset_id == found.id and r.status == "completed"]
+
+
+def _run_uncertainty(workspace: Workspace, run_name: str | None,
+                     labels: list[str]) -> dict[int, float] | None:
+    """sample id -> the run's probability of the last emotion label (e.g. 'sad')."""
+    if not run_name or not labels:
+        return None
+    with workspace.sessions() as session:
+        run = crud.get_run(session, run_name)
+        if run is None:
+            return None
+        return {p.sample_id: float(p.probabilities.get(labels[-1], 0.0))
+                for p in db_runs.run_predictions(session, run.id) if p.task == "emotion"}
 
 
 def give_label(workspace: Workspace, sample_id: int, annotator: str, label: str,
@@ -163,7 +188,7 @@ def face_timeline(view: ItemView) -> pd.DataFrame:
     """Timestamp + the 38 OpenFace features inside the utterance window (empty when none)."""
     from amm_core.data.openface import utterance_frames
 
-    if not view.media_path or view.start_time is None or view.stop_time is None:
+    if view.media_kind != "openface" or view.start_time is None or view.stop_time is None:
         return pd.DataFrame()
     return utterance_frames(Path(view.media_path), view.session_id or "", view.start_time,
                             view.stop_time)

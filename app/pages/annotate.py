@@ -27,6 +27,9 @@ with st.sidebar:
     overlap = st.number_input("Labels wanted per item", 1, 5, 2, key="ann_overlap")
     blind = st.toggle("Blind mode", value=True, key="ann_blind",
                       help="Hide other annotators' labels and model suggestions.")
+    runs = svc.dataset_runs(workspace, dataset)
+    guide = st.selectbox("Most uncertain first, by run", ["(off)", *runs], key="ann_run",
+                         help="Active learning: items this run is least sure about come first.")
     if known:
         st.caption("Annotators: " + ", ".join(n for n, _ in known))
 
@@ -36,7 +39,8 @@ if not name.strip():
 svc.ensure_annotator(workspace, name.strip(), role)
 labels = svc.label_set(workspace, dataset)
 view = svc.next_view(workspace, dataset, name.strip(), role, last_sample=state.ann_last,
-                     skipped=state.ann_skipped, overlap=int(overlap))
+                     skipped=state.ann_skipped, overlap=int(overlap),
+                     uncertainty_run=None if guide == "(off)" else guide)
 done = svc.progress(workspace, dataset, name.strip())
 st.progress(done["mine"] / max(done["total"], 1),
             text=f"You: {done['mine']} of {done['total']} · labelled by anyone: {done['any']}")
@@ -58,6 +62,8 @@ st.subheader(view.text, anchor=False)
 for line in view.after:
     st.caption(f"{line} …")
 
+if view.media_kind == "image" and view.media_path:
+    st.image(view.media_path, width=480)
 audio = svc.audio_clip(view) if view.meta.get("has_audio") else None
 if audio:
     st.audio(audio, format="audio/wav")

@@ -57,3 +57,18 @@ def test_history_and_blind_mode(daic_env):
     at.toggle(key="ann_blind").set_value(False).run()
     assert not at.exception
     assert any("Other annotators" in c.value for c in at.caption)
+
+
+def test_mgid_posts_with_pictures_and_uncertainty_sampling(demo_env):
+    """MGID re-labelling with six emotions; a trained run puts its least sure posts first."""
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.text_input(key="ann_name").input("ana").run()
+    at.selectbox(key="ann_dataset").select("demo-mgid").run()
+    assert not at.exception
+    assert {b.key for b in at.button} >= {f"ann_label_{e}" for e in
+                                           ("depressed", "neutral", "happiness", "fear",
+                                            "surprise", "anger")}
+    assert len(at.get("image")) == 1  # the post's picture
+    at.selectbox(key="ann_run").select("demo-amm").run()
+    assert not at.exception
+    assert any("the model is unsure here" in c.value for c in at.caption)
