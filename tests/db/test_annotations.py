@@ -85,3 +85,27 @@ def test_parallel_writer_processes_lose_nothing(tmp_path):
         events = session.scalar(select(func.count(AnnotationEvent.id)))
     assert labels == 3 * 40  # three distinct annotators, one label each per sample
     assert events == 3 * 40  # the duplicate writer's same labels were no-ops, never duplicates
+
+
+def test_current_labels_are_derivable_from_the_event_trail(tmp_path):
+    """Replaying the stored events (annotations.workflow) gives exactly the current labels."""
+    from annotations.workflow import Event, current_labels
+
+    _, sessions, ids = _workspace(tmp_path)
+    with sessions() as session, session.begin():
+        ana = store.get_or_create_annotator(session, "ana")
+        ben = store.get_or_create_annotator(session, "ben")
+        store.set_label(session, ids[0], ana, "sad")
+        store.set_label(session, ids[0], ben, "non-sad")
+        store.set_label(session, ids[1], ana, "non-sad")
+        store.set_label(session, ids[1], ana, "sad")
+        store.set_label(session, ids[1], ana, "non-sad", action="undo")
+        store.clear_label(session, ids[0], ben)
+        store.set_gold(session, ids[0], "sad", "adjudicated", {}, decided_by=ben)
+    with sessions() as session:
+        names = {a.id: a.name for a in session.scalars(select(store.Annotator))}
+        events = [Event(e.sample_id, names[e.annotator_id], e.action, e.old_label, e.new_label,
+                        e.note, e.id)
+                  for e in session.scalars(select(AnnotationEvent).order_by(AnnotationEvent.id))]
+        stored = {(sid, name): label for sid, name, label, _ in store.dataset_labels(session, 1)}
+    assert current_labels(events) == stored == {(ids[0], "ana"): "sad", (ids[1], "ana"): "non-sad"}
