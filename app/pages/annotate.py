@@ -78,7 +78,7 @@ for column, label in zip(columns, labels, strict=False):
         state.ann_last = view.sample_id
         st.rerun()
 if columns[-3].button("Unsure", key="ann_unsure", shortcut="u",
-                      help="Skip for now; it comes back after the rest of the queue."):
+                      help="Not sure: leave it unlabelled for now (it returns in a new session)."):
     state.ann_skipped = state.ann_skipped | {view.sample_id}
     st.rerun()
 if columns[-2].button("Skip", key="ann_skip", shortcut="k"):
