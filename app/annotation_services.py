@@ -198,10 +198,11 @@ def agreement(workspace: Workspace, dataset: str, bootstrap: int = 500) -> dict[
     """The agreement report of `amm annotate agreement`, for the Agreement page."""
     from annotations.agreement import agreement_report
 
-    samples, votes, _ = _samples_and_votes(workspace, dataset)
-    external = {s.id: s.external_id for s in samples}
-    ratings = [(external[sid], name, label) for sid, given in votes.items()
-               for name, label in given.items()]
+    with workspace.sessions() as session:
+        found = crud.get_dataset(session, dataset)
+        if found is None:
+            raise ValueError(f"unknown dataset '{dataset}'")
+        ratings = store.dataset_ratings(session, found.id)
     return agreement_report(ratings, labels=label_set(workspace, dataset) or None,
                             bootstrap=bootstrap)
 

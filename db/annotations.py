@@ -80,6 +80,16 @@ def dataset_labels(session: Session, dataset_id: int) -> list[tuple[int, str, st
     return [tuple(row) for row in session.execute(query)]
 
 
+def dataset_ratings(session: Session, dataset_id: int) -> list[tuple[str, str, str]]:
+    """(sample external id, annotator name, label) for every current label: agreement's input."""
+    query = (select(Sample.external_id, Annotator.name, Annotation.label)
+             .join(Annotation, Annotation.sample_id == Sample.id)
+             .join(Annotator, Annotator.id == Annotation.annotator_id)
+             .where(Sample.dataset_id == dataset_id)
+             .order_by(Sample.id, Annotator.name))
+    return [tuple(row) for row in session.execute(query)]
+
+
 def sample_events(session: Session, sample_id: int) -> list[dict[str, Any]]:
     """The audit trail of one sample, oldest first."""
     query = (select(AnnotationEvent, Annotator.name)

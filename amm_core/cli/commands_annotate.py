@@ -62,9 +62,9 @@ def run_agreement(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     from annotations.agreement import agreement_report
 
     workspace = open_workspace(Settings.resolve(args.home))
-    _, samples, labels, label_set = _dataset(workspace, args.dataset)
-    external = {s.id: s.external_id for s in samples}
-    ratings = [(external[sid], name, label) for sid, name, label, _ in labels]
+    dataset, _, _, label_set = _dataset(workspace, args.dataset)
+    with workspace.sessions() as session:
+        ratings = db_annotations.dataset_ratings(session, dataset.id)
     return agreement_report(ratings, labels=label_set or None, bootstrap=args.bootstrap)
 
 
