@@ -43,10 +43,13 @@ def test_three_utterances_by_keyboard(tmp_path):
         wait_until_idle(page)
         page.get_by_text("You: 0 of 18").wait_for(timeout=30_000)
         for count, key in enumerate(("s", "n", "s"), start=1):
+            # The progress line renders before the buttons: wait for the whole run, then for the
+            # buttons whose shortcuts the key press goes to.
+            wait_until_idle(page)
+            page.get_by_role("button", name="Undo").wait_for(timeout=30_000)
             page.locator("h3").first.click()  # focus leaves the text box; shortcuts go to the app
             page.keyboard.press(key)
             page.get_by_text(f"You: {count} of 18").wait_for(timeout=30_000)
-            wait_until_idle(page)
         page.screenshot(path=str(SCREENSHOTS / "annotate-by-keyboard.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0
     from sqlalchemy import create_engine, text
