@@ -1,4 +1,5 @@
-"""SQLAlchemy 2.0 typed models: datasets, samples, annotation, model runs, predictions, uploads.
+"""SQLAlchemy 2.0 typed models: datasets, samples, annotation, model runs, predictions, uploads,
+upload predictions, re-labelling requests and the audit log of destructive actions.
 
 One schema for SQLite and PostgreSQL; every change to it comes with an Alembic revision in
 `db/migrations/versions/`. Constraints are named (see `NAMING`) so migrations can refer to them.
@@ -196,4 +197,53 @@ class Upload(Base):
     media_kind: Mapped[str | None] = mapped_column(String(20))
     original_name: Mapped[str | None] = mapped_column(String(255))
     gender: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UploadPrediction(Base):
+    """One run's prediction for one upload and task (the upload history)."""
+
+    __tablename__ = "upload_predictions"
+    __table_args__ = (
+        UniqueConstraint(
+            "upload_id", "run_id", "task", name="uq_upload_predictions_upload_run_task"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("model_runs.id", ondelete="CASCADE"), index=True)
+    task: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(50))
+    probabilities: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    device: Mapped[str | None] = mapped_column(String(100))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RelabelRequest(Base):
+    """A sample sent back to the annotation queue (e.g. a label issue found by a run), with why."""
+
+    __tablename__ = "relabel_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("model_runs.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Append-only log of destructive and administrative actions (who, what, when)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    target_kind: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -12,7 +12,8 @@ from db.models import Base
 
 EXPECTED_TABLES = {
     "datasets", "samples", "annotators", "annotations", "annotation_events", "gold_labels",
-    "model_runs", "predictions", "uploads",
+    "model_runs", "predictions", "uploads", "upload_predictions", "relabel_requests",
+    "audit_events",
 }
 
 
