@@ -26,3 +26,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("annotate.py", "Annotation", ":material/edit_note:", "annotate"),
     PageSpec("agreement.py", "Agreement", ":material/groups:", "agreement"),
 )
+
+
+def find_page(url_path: str) -> PageSpec | None:
+    """The registered page with this url_path, or None while it is not in the menu."""
+    return next((spec for spec in PAGES if spec.url_path == url_path), None)
