@@ -1,0 +1,165 @@
+"""The Data audit page's numbers, each with the sample ids behind it: images shared by several
+posts, images in several splits, conflicting labels (same image or same text), missing images and
+empty captions for MGID; the reduced set that makes sense for DAIC utterances. Plain functions
+taking the workspace; one query per dataset, grouped with pandas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from amm_core.cli.storage import Workspace
+from db import crud
+from db.browse import audit_rows
+
+IMAGE_KINDS = ("mgid",)  # datasets whose samples are posts with images
+TABLE_COLUMNS = ("sample_id", "external_id", "split", "title", "text", "image", "depression",
+                 "emotion")
+
+
+@dataclass(frozen=True)
+class Finding:
+    key: str
+    label: str
+    count: int  # the headline number, in `unit`
+    unit: str  # "images" | "posts" | "captions" | "utterances"
+    sample_ids: tuple[int, ...]  # the rows behind the number
+    help: str = ""
+
+
+@dataclass
+class DatasetAudit:
+    dataset: str
+    kind: str
+    samples: int
+    label_rows: list[dict[str, Any]]  # {split, depression_label, emotion_label, count}
+    findings: list[Finding]
+    split_shift_warning: str | None = None
+    skipped: dict[str, int] = field(default_factory=dict)  # rows the importer left out, why
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def finding(self, key: str) -> Finding | None:
+        return next((f for f in self.findings if f.key == key), None)
+
+
+class AuditError(ValueError):
+    """Unknown dataset and the like; one line for st.error."""
+
+
+def audited_datasets(workspace: Workspace) -> list[str]:
+    with workspace.sessions() as session:
+        return [d.name for d in crud.list_datasets(session)]
+
+
+def dataset_audit(workspace: Workspace, name: str) -> DatasetAudit:
+    with workspace.sessions() as session:
+        dataset = crud.get_dataset(session, name)
+        if dataset is None:
+            raise AuditError(f"unknown dataset '{name}'")
+        frame = pd.DataFrame(audit_rows(session, dataset.id), columns=[
+            "id", "external_id", "split", "title", "text", "media_path", "media_kind",
+            "session_id", "depression_label", "emotion", "asset_id"])
+        label_rows = crud.label_counts(session, dataset)
+        kind, summary = dataset.kind, dict(dataset.summary or {})
+    frame = _prepare(frame)
+    findings = _image_findings(frame) if kind in IMAGE_KINDS else _utterance_findings(frame)
+    return DatasetAudit(dataset=name, kind=kind, samples=len(frame), label_rows=label_rows,
+                        findings=findings, split_shift_warning=summary.get("split_shift_warning"),
+                        skipped=dict(summary.get("skipped") or {}), frame=frame)
+
+
+def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.index = pd.Index(frame["id"].to_numpy())
+    frame["text"] = frame["text"].fillna("")
+    frame["split"] = frame["split"].fillna("unsplit")
+    # One image file serves every row with its asset id (MGID); else the file path is the image.
+    frame["image_key"] = frame["asset_id"].where(frame["asset_id"].notna(), frame["media_path"])
+    frame["labels"] = (frame["depression_label"].astype("string").fillna("?") + "|"
+                       + frame["emotion"].fillna("?"))
+    frame["text_key"] = frame["text"].str.strip().str.lower().str.split().str.join(" ")
+    return frame
+
+
+def _ids(rows: pd.DataFrame) -> tuple[int, ...]:
+    return tuple(int(i) for i in rows["id"])
+
+
+def _grouped(frame: pd.DataFrame, key: str, test: str) -> tuple[int, tuple[int, ...]]:
+    """(number of groups, their sample ids): groups of `key` (non-empty) that pass `test`:
+    "several" (more than one row), "splits" (more than one split), "labels" (several labels)."""
+    rows = frame[frame[key].notna() & (frame[key] != "")]
+    grouped = rows.groupby(key)
+    if test == "several":
+        keep = grouped["id"].transform("size") > 1
+    else:
+        keep = grouped["split" if test == "splits" else "labels"].transform("nunique") > 1
+    chosen = rows[keep]
+    return int(chosen[key].nunique()), _ids(chosen.sort_values([key, "id"]))
+
+
+def _image_findings(frame: pd.DataFrame) -> list[Finding]:
+    duplicated = _grouped(frame, "image_key", "several")
+    cross = _grouped(frame, "image_key", "splits")
+    image_conflict = _grouped(frame, "image_key", "labels")
+    text_conflict = _grouped(frame, "text_key", "labels")
+    missing = frame[frame["media_path"].isna()]
+    empty = frame[frame["text_key"] == ""]
+    return [
+        Finding("duplicated_images", "images used by several posts", duplicated[0], "images",
+                duplicated[1], "The same image (asset id) appears in more than one post."),
+        Finding("cross_split_images", "images in more than one split", cross[0], "images",
+                cross[1], "Train/test leakage: one image in several splits."),
+        Finding("image_label_conflicts", "images with conflicting labels", image_conflict[0],
+                "images", image_conflict[1],
+                "Posts sharing an image carry different depression or emotion labels."),
+        Finding("text_label_conflicts", "captions with conflicting labels", text_conflict[0],
+                "captions", text_conflict[1],
+                "Posts with the same (non-empty) caption carry different labels."),
+        Finding("missing_images", "posts without an image file", len(missing), "posts",
+                _ids(missing), "Not downloaded or unreadable: these posts are text-only."),
+        Finding("empty_captions", "posts with an empty caption", len(empty), "posts",
+                _ids(empty), "The Text column is empty; only the title and image remain."),
+    ]
+
+
+def _utterance_findings(frame: pd.DataFrame) -> list[Finding]:
+    """DAIC: labels are per session and the visual side is OpenFace, so no image findings."""
+    no_visual = frame[frame["media_path"].isna()]
+    no_label = frame[frame["depression_label"].isna()]
+    empty = frame[frame["text_key"] == ""]
+    return [
+        Finding("missing_visual", "utterances without facial features", len(no_visual),
+                "utterances", _ids(no_visual), "The session has no OpenFace files."),
+        Finding("missing_depression", "utterances without a depression label", len(no_label),
+                "utterances", _ids(no_label), "The session is missing from the label files."),
+        Finding("empty_text", "utterances with no text", len(empty), "utterances", _ids(empty),
+                "Nothing left after cleaning the transcript row."),
+    ]
+
+
+def rows_behind(audit: DatasetAudit, key: str) -> pd.DataFrame:
+    """The rows behind one finding, as a table for people (shared images next to each other)."""
+    finding = audit.finding(key)
+    if finding is None:
+        raise AuditError(f"no finding '{key}' for dataset '{audit.dataset}'")
+    rows = audit.frame.loc[list(finding.sample_ids)]
+    table = pd.DataFrame({
+        "sample_id": rows["id"], "external_id": rows["external_id"], "split": rows["split"],
+        "title": rows["title"], "text": rows["text"].str.slice(0, 120),
+        "image": rows["image_key"], "depression": rows["depression_label"],
+        "emotion": rows["emotion"],
+    })
+    return table.reset_index(drop=True)[list(TABLE_COLUMNS)]
+
+
+def split_shift_rows(audit: DatasetAudit) -> list[dict[str, Any]]:
+    """Per split, each emotion's share among the depressed samples (MGID's split shift)."""
+    depressed = [r for r in audit.label_rows if r["depression_label"] == 1]
+    totals: dict[str, int] = {}
+    for row in depressed:
+        totals[row["split"] or "unsplit"] = totals.get(row["split"] or "unsplit", 0) + row["count"]
+    return [{"split": r["split"] or "unsplit", "emotion": r["emotion_label"] or "unlabelled",
+             "share": r["count"] / totals[r["split"] or "unsplit"], "count": r["count"]}
+            for r in depressed]
