@@ -28,7 +28,9 @@ class QueueContext:
 
     `items` are in dataset order; `labels` maps sample -> annotator -> label; `uncertainty`
     maps sample -> model probability of the positive class; `adjudicated` holds the samples
-    that already have an adjudicated label (adjudicators are not offered them again).
+    that already have an adjudicated label (adjudicators are not offered them again);
+    `relabel` maps sample -> why someone asked for it to be labelled again (open requests,
+    oldest first).
     """
 
     items: list[QueueItem]
@@ -40,6 +42,7 @@ class QueueContext:
     uncertainty: dict[int, float] | None = None
     skipped: set[int] = field(default_factory=set)
     adjudicated: set[int] = field(default_factory=set)
+    relabel: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,16 @@ def _is_open(ctx: QueueContext, item: QueueItem) -> bool:
         and item.sample_id not in ctx.skipped
         and len(labels) < ctx.overlap
     )
+
+
+def relabel_requested(ctx: QueueContext) -> QueueChoice | None:
+    """The oldest open re-labelling request this user has not skipped (even if they labelled the
+    item before: the request asks for a second look)."""
+    present = {i.sample_id for i in ctx.items}
+    for sample_id, why in ctx.relabel.items():
+        if sample_id in present and sample_id not in ctx.skipped:
+            return QueueChoice(sample_id, why)
+    return None
 
 
 def continue_session(ctx: QueueContext) -> QueueChoice | None:
@@ -143,14 +156,17 @@ DEFAULT_CHAIN: tuple[Strategy, ...] = (
     first_unlabelled,
 )
 ADJUDICATOR_CHAIN: tuple[Strategy, ...] = (disagreements, *DEFAULT_CHAIN)
+REQUESTED_FIRST: tuple[Strategy, ...] = (relabel_requested,)  # before either chain
 
 
 def next_item(ctx: QueueContext, chain: Sequence[Strategy] | None = None) -> QueueChoice | None:
-    """The first answer of the chain (picked by role when None); None means all done."""
+    """The first answer of the chain (when None: open re-labelling requests, then the role's
+    chain); None means all done."""
     if chain is None:
         if ctx.role not in ROLES:
             raise ValueError(f"unknown role {ctx.role!r}; expected one of {ROLES}")
-        chain = ADJUDICATOR_CHAIN if ctx.role == "adjudicator" else DEFAULT_CHAIN
+        chain = (*REQUESTED_FIRST,
+                 *(ADJUDICATOR_CHAIN if ctx.role == "adjudicator" else DEFAULT_CHAIN))
     for strategy in chain:
         choice = strategy(ctx)
         if choice is not None:

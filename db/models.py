@@ -33,7 +33,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-RUN_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+RUN_STATUSES = ("pending", "running", "cancelling", "completed", "failed", "cancelled")
 ANNOTATOR_ROLES = ("annotator", "adjudicator", "admin")
 EVENT_ACTIONS = ("create", "change", "undo", "adjudicate", "delete")
 

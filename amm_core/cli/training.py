@@ -4,6 +4,8 @@ on dev and test, predictions for every sample. Used by `amm train`, `amm experim
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -21,6 +23,11 @@ from amm_core.predict import Predictor
 from amm_core.train import resolve_device, train_model
 from db import crud
 from db import runs as db_runs
+
+# The dashboard's cancel button sets this status; the loop stops cleanly after the current epoch
+# and the run ends as "cancelled" (with the best checkpoint so far and its predictions).
+CANCEL_REQUESTED = "cancelling"
+_CANCEL_STATUSES = (CANCEL_REQUESTED, "cancelled")
 
 
 @dataclass
@@ -76,6 +83,11 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
     run_id = _start_run(workspace, name, data, config, str(device), request.resume)
     try:
         return _train_and_store(workspace, run_id, name, data, config, out)
+    except RunCancelled as exc:
+        with workspace.sessions() as session, session.begin():
+            db_runs.update_run(session, run_id, status="cancelled", message=str(exc))
+        return {"run": name, "metrics": {}, "status": "cancelled", "best_epoch": None,
+                "epochs_run": 0}
     except BaseException as exc:
         with workspace.sessions() as session, session.begin():
             db_runs.update_run(session, run_id, status="failed",
@@ -100,13 +112,30 @@ def _start_run(workspace: Workspace, name: str, data: DatasetSamples, config: Ru
         existing = crud.get_run(session, name)
         if existing is not None and not resume:
             raise CommandError(f"run '{name}' already exists; choose another --name")
+        # The process is recorded so that a dashboard can tell a run whose process died.
         values = dict(dataset_id=data.dataset_id, variant=config.model.variant,
                       task=config.model.task, modalities=config.model.modalities,
-                      seed=config.train.seed, config=to_dict(config), device=device)
+                      seed=config.train.seed, device=device,
+                      config={**to_dict(config), "process": process_info()})
         if existing is not None:
             db_runs.update_run(session, existing.id, status="running", message=None, **values)
             return existing.id
         return db_runs.create_run(session, name, **values).id
+
+
+def process_info() -> dict[str, Any]:
+    """Which process trains the run (stored in the run's config while it runs)."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+class RunCancelled(Exception):
+    """The run was cancelled before its first epoch (nothing trained, nothing to keep)."""
+
+
+def _cancel_requested(workspace: Workspace, name: str) -> bool:
+    with workspace.sessions() as session:
+        run = crud.get_run(session, name)
+        return run is not None and run.status in _CANCEL_STATUSES
 
 
 def _train_and_store(workspace: Workspace, run_id: int, name: str, data: DatasetSamples,
@@ -121,13 +150,15 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
     if not splits["train"]:
         raise CommandError(f"dataset '{data.name}' has no train split to learn from")
     run_dir = workspace.settings.runs_dir / name
+    if _cancel_requested(workspace, name):
+        raise RunCancelled("cancelled before the first epoch")
 
     def on_epoch(epoch: int, epochs: int, record: dict[str, Any]) -> bool:
         out.progress(f"epoch {epoch}/{epochs} " + " ".join(f"{k}={v}" for k, v in record.items()
                                                             if k != "epoch"))
         with workspace.sessions() as session, session.begin():
             run = crud.get_run(session, name)
-            if run is not None and run.status == "cancelled":
+            if run is not None and run.status in _CANCEL_STATUSES:
                 return False
             db_runs.update_run(session, run_id, progress=round(0.95 * epoch / epochs, 4),
                                message=f"epoch {epoch}/{epochs}")
@@ -146,6 +177,7 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
                                    [items[i] for i in chosen], data.label_sets,
                                    seed=config.train.seed)
     status = "cancelled" if result.cancelled else "completed"
+    done = f"best epoch {result.best_epoch} of {result.epochs_run}"
     with workspace.sessions() as session, session.begin():
         db_runs.write_predictions(session, run_id, prediction_rows(probs, data.ids,
                                                                    data.label_sets))
@@ -153,7 +185,7 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
                            checkpoint_path=str(run_dir / "best.pt"),
                            checkpoint_sha256=file_sha256(run_dir / "best.pt"),
                            config=to_dict(config),
-                           message=f"best epoch {result.best_epoch} of {result.epochs_run}")
+                           message=f"cancelled by request; {done}" if result.cancelled else done)
     return {
         "run": name, "metrics": metrics, "status": status, "best_epoch": result.best_epoch,
         "epochs_run": result.epochs_run, "train_samples_per_second": result.samples_per_second,
