@@ -24,6 +24,19 @@ EXPORT_FORMATS = ("csv", "jsonl", "label-studio")
 EXPORT_SUFFIXES = {"csv": ".csv", "jsonl": ".jsonl", "label-studio": ".json"}
 REQUIRED_COLUMNS = ("sample_id", "annotator", "label")
 EXPORT_COLUMNS = ("sample_id", "annotator", "label", "note", "text")
+MAX_ANNOTATOR_NAME = 100  # the annotators.name column
+
+
+def annotator_name_problem(name: str) -> str | None:
+    """Why `name` cannot name an annotator (None when it can): blank, too long, or multi-line."""
+    name = name.strip()
+    if not name:
+        return "empty annotator"
+    if len(name) > MAX_ANNOTATOR_NAME:
+        return f"annotator name is {len(name)} characters long (at most {MAX_ANNOTATOR_NAME})"
+    if any(ch in name for ch in "\r\n\t\x00"):
+        return "annotator name contains a line break, tab or NUL character"
+    return None
 
 
 @dataclass(frozen=True)
@@ -227,8 +240,9 @@ def _validate(
             problems.append("empty sample id")
         elif sample_id not in known_ids:
             problems.append(f"unknown sample id {sample_id!r}")
-        if not annotator:
-            problems.append("empty annotator")
+        name_problem = annotator_name_problem(annotator)
+        if name_problem:
+            problems.append(name_problem)
         if label.lower() not in labels:
             problems.append(f"label {label!r} is not one of: {allowed}")
         pair = (sample_id, annotator)

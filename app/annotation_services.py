@@ -14,8 +14,9 @@ from sqlalchemy import select
 from amm_core.cli.storage import Workspace
 from annotations.queues import QueueContext, QueueItem, next_item
 from annotations.workflow import Event, undo_event
+from app import annotation_checks as checks
+from db import admin, crud, relabel
 from db import annotations as store
-from db import crud
 from db import runs as db_runs
 from db.models import AnnotationEvent, Annotator, GoldLabel, Sample
 
@@ -46,9 +47,11 @@ def annotators(workspace: Workspace) -> list[tuple[str, str]]:
 
 
 def ensure_annotator(workspace: Workspace, name: str, role: str) -> None:
+    name = checks.person_name(name)
+
     def work() -> None:
         with workspace.sessions() as session, session.begin():
-            store.get_or_create_annotator(session, name, role)
+            store.get_or_create_annotator(session, name, admin.new_person_role(session, role))
 
     store.retry_conflicts(work)
 
@@ -83,7 +86,8 @@ def next_view(workspace: Workspace, dataset: str, annotator: str, role: str, *,
     uncertainty = _run_uncertainty(workspace, uncertainty_run, label_set(workspace, dataset))
     ctx = QueueContext(items=items, labels=votes, annotator=annotator, role=role,
                        overlap=overlap, last_sample=None if uncertainty else last_sample,
-                       skipped=set(skipped), adjudicated=set(gold), uncertainty=uncertainty)
+                       skipped=set(skipped), adjudicated=set(gold), uncertainty=uncertainty,
+                       relabel=_open_relabel_requests(workspace, dataset))
     choice = next_item(ctx)
     if choice is None:
         return None
@@ -99,6 +103,23 @@ def next_view(workspace: Workspace, dataset: str, annotator: str, role: str, *,
         after=[s.text for s in same[here + 1:here + 1 + CONTEXT_UTTERANCES]],
         meta=dict(sample.meta or {}), media_path=sample.media_path, media_kind=sample.media_kind,
     )
+
+
+def _open_relabel_requests(workspace: Workspace, dataset: str) -> dict[int, str]:
+    """sample id -> "re-label requested by X: reason", oldest first; requests answered by a
+    label given since (e.g. through `amm annotate import`) are closed first."""
+    def work() -> dict[int, str]:
+        with workspace.sessions() as session, session.begin():
+            found = crud.get_dataset(session, dataset)
+            if found is None:
+                return {}
+            requests = relabel.open_requests(session, found.id)
+            if requests and relabel.resolve_answered(session, found.id):
+                requests = relabel.open_requests(session, found.id)
+        return {r.sample_id: f"re-label requested by {r.requested_by}: {r.reason}"
+                for r in requests}
+
+    return store.retry_conflicts(work)
 
 
 def dataset_runs(workspace: Workspace, dataset: str) -> list[str]:
@@ -124,10 +145,14 @@ def _run_uncertainty(workspace: Workspace, run_name: str | None,
 
 def give_label(workspace: Workspace, sample_id: int, annotator: str, label: str,
                note: str | None) -> None:
+    annotator = checks.person_name(annotator)
+    checks.label_for_sample(workspace, sample_id, label)
+
     def work() -> None:
         with workspace.sessions() as session, session.begin():
             who = store.get_or_create_annotator(session, annotator)
             store.set_label(session, sample_id, who, label, note or None)
+            relabel.resolve_sample(session, sample_id)  # even a confirmed, unchanged label
 
     store.retry_conflicts(work)
 
@@ -225,7 +250,7 @@ def adjudicate(workspace: Workspace, sample_id: int, label: str, adjudicator: st
                labels: dict[str, str]) -> None:
     def work() -> None:
         with workspace.sessions() as session, session.begin():
-            judge = store.get_or_create_annotator(session, adjudicator, "adjudicator")
+            judge = admin.adjudicator(session, adjudicator)  # the role is checked here
             store.set_gold(session, sample_id, label, "adjudicated",
                            {"adjudicator": adjudicator, "votes": labels}, decided_by=judge)
 

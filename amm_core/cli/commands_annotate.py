@@ -12,8 +12,8 @@ from typing import Any
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import Workspace, open_workspace
 from amm_core.workspace import Settings
+from db import admin, crud
 from db import annotations as db_annotations
-from db import crud
 from db import runs as db_runs
 
 
@@ -104,8 +104,11 @@ def run_import(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     for error in parsed.errors:
         out.progress(f"{args.file.name} line {error.line}: {error.message}")
     if parsed.errors and not args.partial:
+        first = parsed.errors[0]
         raise CommandError(f"{args.file}: {len(parsed.errors)} row(s) rejected, nothing imported "
-                           f"(--partial imports the {len(parsed.rows)} valid rows)")
+                           f"(first: line {first.line}: {first.message}; --partial imports the "
+                           f"{len(parsed.rows)} valid rows)")
+    _check_registered(workspace, {row.annotator for row in parsed.rows})
 
     def write() -> int:
         changed = 0
@@ -120,6 +123,18 @@ def run_import(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     changed = db_annotations.retry_conflicts(write)
     return {"dataset": args.dataset, "file": str(args.file), "rows": len(parsed.rows),
             "changed": changed, "rejected": len(parsed.errors)}
+
+
+def _check_registered(workspace: Workspace, names: set[str]) -> None:
+    """Once an admin exists, labels come only from people an admin has registered."""
+    with workspace.sessions() as session:
+        if not admin.admin_exists(session):
+            return
+        unknown = sorted(n for n in names if admin.find_person(session, n) is None)
+    if unknown:
+        raise CommandError(f"annotator(s) not registered: {', '.join(unknown[:5])}; nothing "
+                           "imported (an admin adds people: amm admin grant NAME --role "
+                           "annotator --actor ADMIN)")
 
 
 def run_adjudicate(args: argparse.Namespace, out: Output) -> dict[str, Any]:
@@ -151,9 +166,12 @@ def _adjudicate_one(workspace, samples, label_set, args) -> dict[str, Any]:
     sample = next((s for s in samples if s.external_id == args.sample), None)
     if sample is None:
         raise CommandError(f"unknown sample '{args.sample}' in dataset '{args.dataset}'")
-    with workspace.sessions() as session, session.begin():
-        judge = db_annotations.get_or_create_annotator(session, args.adjudicator, "adjudicator")
-        db_annotations.set_gold(session, sample.id, args.label, "adjudicated",
-                                {"adjudicator": judge.name}, decided_by=judge)
+    try:
+        with workspace.sessions() as session, session.begin():
+            judge = admin.adjudicator(session, args.adjudicator)  # needs the role
+            db_annotations.set_gold(session, sample.id, args.label, "adjudicated",
+                                    {"adjudicator": judge.name}, decided_by=judge)
+    except admin.PermissionDenied as exc:
+        raise CommandError(str(exc)) from exc
     return {"dataset": args.dataset, "sample": args.sample, "gold": args.label,
             "source": "adjudicated"}

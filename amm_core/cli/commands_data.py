@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+
+from amm_core.cli.names import check_name
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import open_workspace, store_import
+from amm_core.data.pause_points import PAUSE_ENV, pause_point
 from amm_core.data.records import ImportFailure
 from amm_core.workspace import Settings
 
@@ -47,13 +52,21 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 def _timed_import(args: argparse.Namespace, out: Output, read, name: str) -> dict[str, Any]:
     settings = Settings.resolve(args.home)
+    check_name("dataset", name)
     started = time.perf_counter()
     try:
         result = read()
     except ImportFailure as exc:
         raise CommandError(str(exc)) from exc
     out.progress(f"read {len(result.samples)} samples in {time.perf_counter() - started:.1f} s")
+    if not result.samples:  # an empty dataset is never what was meant: write nothing
+        skipped = {k: v for k, v in (result.summary.get("skipped") or {}).items() if v}
+        why = f" (skipped rows: {', '.join(f'{k} {v}' for k, v in skipped.items())})"
+        raise CommandError(f"{result.source}: no samples found, nothing imported"
+                           + (why if skipped else ""))
     workspace = open_workspace(settings)
+    if os.environ.get(PAUSE_ENV):  # crash tests: hold the import with all rows written, uncommitted
+        event.listen(workspace.sessions, "before_commit", lambda _: pause_point("import-commit"))
     try:
         summary = store_import(workspace, result, name)
     except ValueError as exc:

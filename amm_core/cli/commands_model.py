@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from amm_core.cli.names import check_name
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import Workspace, open_workspace
 from amm_core.config import GENDER_WORDS, MODALITIES, TASKS, resolve_config
@@ -79,6 +80,7 @@ def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
                            modalities=args.modalities, epochs=args.epochs, seed=args.seed,
                            name=args.name, device=args.device, resume=args.resume,
                            overrides=text_model_override(args.text_model))
+    check_name("run", request.run_name())
     return train_run(workspace, request, out)
 
 

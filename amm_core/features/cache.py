@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 
+from amm_core.data.pause_points import pause_point
+
 Entry = dict[str, Any]  # tensors, lists of str, numbers, strings: what weights_only loads back
 _CHUNK = 1 << 20
 
@@ -90,6 +92,7 @@ class FeatureCache:
             temp = Path(name)
             with os.fdopen(handle, "wb") as stream:
                 torch.save(entry, stream)
+            pause_point("cache-write")  # crash tests kill here: the temp file is never an entry
             os.replace(temp, target)
         except OSError as exc:
             if temp is not None:

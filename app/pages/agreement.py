@@ -64,6 +64,10 @@ for item in pending[:20]:
         for column, label in zip(buttons, label_choices, strict=False):
             if column.button(f"Gold: {label}", key=f"agr_gold_{item['sample_id']}_{label}",
                              disabled=not judge.strip()):
-                svc.adjudicate(workspace, item["sample_id"], label, judge.strip(),
-                               item["labels"])
-                st.rerun()
+                try:  # the service checks the adjudicator's role
+                    svc.adjudicate(workspace, item["sample_id"], label, judge.strip(),
+                                   item["labels"])
+                except ValueError as exc:
+                    st.error(str(exc))
+                else:
+                    st.rerun()

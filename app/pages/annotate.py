@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import annotation_services as svc
-from app import deps, services
+from app import auth, deps, services
 from app.components.face_timeline import face_timeline_figure
 
 workspace = deps.workspace()
@@ -19,8 +19,8 @@ if not datasets:
 
 with st.sidebar:
     known = svc.annotators(workspace)
-    name = st.text_input("Annotator name", key="ann_name",
-                         placeholder="your name (every label is attributed)")
+    name = auth.identity() or st.text_input("Annotator name", key="ann_name",
+                                            placeholder="your name (every label is attributed)")
     role = st.selectbox("Role", ["annotator", "adjudicator"], key="ann_role")
     daic_first = sorted(datasets, key=lambda d: "daic" not in d)
     dataset = st.selectbox("Dataset", daic_first, key="ann_dataset")
@@ -36,7 +36,11 @@ with st.sidebar:
 if not name.strip():
     st.info("Enter your name in the sidebar to start labelling.")
     st.stop()
-svc.ensure_annotator(workspace, name.strip(), role)
+try:
+    svc.ensure_annotator(workspace, name.strip(), role)
+except ValueError as exc:  # e.g. a name over 100 characters
+    st.error(str(exc))
+    st.stop()
 labels = svc.label_set(workspace, dataset)
 view = svc.next_view(workspace, dataset, name.strip(), role, last_sample=state.ann_last,
                      skipped=state.ann_skipped, overlap=int(overlap),
