@@ -20,9 +20,10 @@ from amm_core.config import GENDER_WORDS, RunConfig
 from amm_core.dataset import FeatureItem, VisualNormaliser, gender_table
 from amm_core.evaluate import task_labels
 from amm_core.train import predict_items, resolve_device
+from amm_core.uploads import VISION_FEATURES as VISION_FEATURES  # re-exported
+from amm_core.uploads import upload_rules
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
-VISION_FEATURES = 1280  # EfficientNet-Lite0 zone / clip features
 
 
 @dataclass
@@ -80,13 +81,10 @@ class Predictor:
             raise ValueError(f"gender must be one of {', '.join(GENDER_WORDS)}, not {gender!r}")
         if not (text or "").strip() and media is None:
             raise ValueError("empty text needs an image or a video")
-        if media is not None and "image" not in self.modalities:
-            raise ValueError(f"this run was trained on {self.config.model.modalities} only; "
-                             "it cannot use an image or video")
-        if media is not None and self.config.model.visual_dim != VISION_FEATURES:
-            raise ValueError("this run's visual input is OpenFace facial features (DAIC), not "
-                             "pictures: it cannot use an uploaded image or video")
-        if (text or "").strip() and "text" not in self.modalities:
+        rules = upload_rules(self.config.model.modalities, self.config.model.visual_dim)
+        if media is not None and rules.media_reason:
+            raise ValueError(rules.media_reason)
+        if not rules.uses_text:
             text = ""  # an image-only run ignores text (said in the result by the caller)
         cache = FeatureCache(self.cache_dir)
         features = self.config.features

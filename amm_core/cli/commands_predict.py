@@ -31,12 +31,23 @@ def predict_dataset(workspace: Workspace, args: argparse.Namespace, out: Output)
 
 
 def predict_single(workspace: Workspace, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    """Predict one text + image / video and store it as an upload (same path as the dashboard)."""
+    from amm_core.cli.upload_store import UploadRequest, predict_and_store
+
     media = args.image or args.video
     if media is not None and not media.is_file():
         raise CommandError(f"{media}: file not found")
-    _, predictor = load_run_predictor(workspace, args.run)
     try:
-        result = predictor.predict_upload(args.text or "", media, args.gender)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
-    return {"run": args.run, **result}
+        data = media.read_bytes() if media is not None else None
+    except OSError as exc:
+        raise CommandError(f"{media}: cannot read file ({exc.strerror or exc})") from exc
+    _, predictor = load_run_predictor(workspace, args.run)
+    request = UploadRequest(text=args.text, media=data, media_name=media.name if media else None,
+                            gender=args.gender,
+                            expected_kind="video" if args.video is not None else
+                            "image" if args.image is not None else None)
+    stored = predict_and_store(workspace, args.run, predictor, request)
+    for note in stored.notes:
+        out.progress(note)
+    return {"run": args.run, "predictions": stored.predictions, "device": stored.device,
+            "latency_ms": stored.latency_ms, "upload": stored.sha256}
