@@ -1,0 +1,110 @@
+"""Error analysis of one run and task: the rows of a confusion cell, reliability-diagram bins with
+the expected calibration error, and metrics per dataset slice. Pure numpy.
+
+Scores come from `amm_core.metrics.task_metrics` (one definition of every metric); rows whose true
+label is -100 (missing) are left out of every number here, as they are there.
+
+Calibration (equal-width bins over the confidence, the top class probability):
+- bin b holds the rows with confidence in (b/B, (b+1)/B]; the first bin also holds 0.
+- per bin: count, mean confidence, accuracy (share of rows whose argmax is the true class).
+- ECE = sum_b (count_b / N) * |accuracy_b - confidence_b| over the non-empty bins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from amm_core.metrics import IGNORE_INDEX, task_metrics
+
+SLICE_METRICS = ("accuracy", "macro_f1", "balanced_accuracy")
+# (largest word count in the bucket or None for no limit, bucket name), in order
+CAPTION_LENGTH_BUCKETS: tuple[tuple[int | None, str], ...] = (
+    (0, "no text"), (5, "1-5 words"), (15, "6-15 words"), (30, "16-30 words"),
+    (None, "over 30 words"),
+)
+
+
+def caption_length_bucket(words: int) -> str:
+    """The CAPTION_LENGTH_BUCKETS name of a text with `words` words."""
+    for limit, name in CAPTION_LENGTH_BUCKETS:
+        if limit is None or words <= limit:
+            return name
+    raise AssertionError("the last bucket has no limit")
+
+
+def _arrays(y_true: Any, probs: Any) -> tuple[np.ndarray, np.ndarray]:
+    true = np.asarray(y_true, dtype=np.int64).reshape(-1)
+    matrix = np.asarray(probs, dtype=float)
+    if matrix.ndim != 2 or matrix.shape[0] != true.size:
+        raise ValueError(f"probs must be ({true.size}, classes); got shape {matrix.shape}")
+    return true, matrix
+
+
+def cell_rows(y_true: Any, y_pred: Any, true_class: int, predicted_class: int) -> np.ndarray:
+    """Row positions of the confusion cell (true_class, predicted_class), in input order."""
+    true = np.asarray(y_true).reshape(-1)
+    pred = np.asarray(y_pred).reshape(-1)
+    return np.flatnonzero((true == true_class) & (pred == predicted_class))
+
+
+def reliability(y_true: Any, probs: Any, n_bins: int = 10) -> dict[str, Any]:
+    """Reliability-diagram bins and the expected calibration error (module docstring).
+
+    Returns {"n", "ece" (None with no scored row), "n_bins", "bins": [{"low", "high", "count",
+    "confidence", "accuracy"}]} where confidence / accuracy are None for an empty bin.
+    """
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be at least 1; got {n_bins}")
+    true, matrix = _arrays(y_true, probs)
+    keep = true != IGNORE_INDEX
+    true, matrix = true[keep], matrix[keep]
+    confidence = matrix.max(axis=1) if true.size else np.zeros(0)
+    correct = (matrix.argmax(axis=1) == true).astype(float) if true.size else np.zeros(0)
+    # bin b = ceil(conf * B) - 1, clipped: (b/B, (b+1)/B], with 0 in the first bin
+    index = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    bins, ece = [], 0.0
+    for b in range(n_bins):
+        rows = index == b
+        count = int(rows.sum())
+        conf = float(confidence[rows].mean()) if count else None
+        acc = float(correct[rows].mean()) if count else None
+        if count:
+            ece += count / true.size * abs(acc - conf)
+        bins.append({"low": round(b / n_bins, 6), "high": round((b + 1) / n_bins, 6),
+                     "count": count, "confidence": None if conf is None else round(conf, 6),
+                     "accuracy": None if acc is None else round(acc, 6)})
+    return {"n": int(true.size), "ece": round(ece, 6) if true.size else None,
+            "n_bins": n_bins, "bins": bins}
+
+
+def slice_metrics(
+    y_true: Any,
+    y_pred: Any,
+    labels: Sequence[str],
+    slices: Mapping[str, Sequence[Any]],
+    *,
+    metrics: Sequence[str] = SLICE_METRICS,
+) -> list[dict[str, Any]]:
+    """One row per (slice, value): {"slice", "value", "n", "errors", metric: score or None}.
+
+    slices: {slice name: one value per row} (e.g. gender, DAIC session, has image, caption
+    length, split). Values are shown as strings, sorted; rows with a missing true label are not
+    counted, and a value left with no scored row is absent.
+    """
+    true = np.asarray(y_true, dtype=np.int64).reshape(-1)
+    pred = np.asarray(y_pred, dtype=np.int64).reshape(-1)
+    out = []
+    for name, values in slices.items():
+        column = np.asarray([str(v) for v in values], dtype=object)
+        if column.size != true.size:
+            raise ValueError(f"slice '{name}' has {column.size} values for {true.size} rows")
+        for value in sorted(set(column[true != IGNORE_INDEX].tolist())):
+            rows = column == value
+            scores = task_metrics(true[rows], pred[rows], labels)
+            errors = int(((true[rows] != pred[rows]) & (true[rows] != IGNORE_INDEX)).sum())
+            out.append({"slice": name, "value": value, "n": scores["n"], "errors": errors,
+                        **{m: scores[m] for m in metrics}})
+    return out
