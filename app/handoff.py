@@ -15,6 +15,7 @@ from app.navigation import find_page
 # {"kind": "sample", "sample_id": int} | {"kind": "upload", "sha256": str}
 EXPLAIN_TARGET = "explain_target"
 EXPLAIN_RUN = "explain_run"  # run name
+EXPLAIN_REQUEST = "explain_request"  # a counter: asking again for the same case re-opens it
 
 
 def explain_available() -> bool:
@@ -30,6 +31,7 @@ def request_explanation(*, run: str | None, sample_id: int | None = None,
         st.session_state[EXPLAIN_TARGET] = {"kind": "upload", "sha256": upload_sha256}
     if run:
         st.session_state[EXPLAIN_RUN] = run
+    st.session_state[EXPLAIN_REQUEST] = st.session_state.get(EXPLAIN_REQUEST, 0) + 1
     page = find_page("explain")
     if page is not None:
         st.switch_page(page.path)
@@ -38,3 +40,9 @@ def request_explanation(*, run: str | None, sample_id: int | None = None,
 def pending_explanation() -> tuple[dict[str, Any] | None, str | None]:
     """(target, run) handed over by another page, if any; left in place until replaced."""
     return st.session_state.get(EXPLAIN_TARGET), st.session_state.get(EXPLAIN_RUN)
+
+
+def explanation_request() -> tuple[int, dict[str, Any] | None, str | None]:
+    """(request number, target, run): the Explain page applies each distinct value once."""
+    target, run = pending_explanation()
+    return st.session_state.get(EXPLAIN_REQUEST, 0), target, run

@@ -23,8 +23,17 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "home", default=True),
+    PageSpec("browse.py", "MGID browser", ":material/photo_library:", "browse"),
+    PageSpec("audit.py", "Data audit", ":material/fact_check:", "audit"),
     PageSpec("annotate.py", "Annotation", ":material/edit_note:", "annotate"),
     PageSpec("agreement.py", "Agreement", ":material/groups:", "agreement"),
+    PageSpec("upload.py", "Upload & predict", ":material/upload:", "upload"),
+    PageSpec("explain.py", "Explain", ":material/insights:", "explain"),
+    PageSpec("runs.py", "Runs", ":material/model_training:", "runs"),
+    PageSpec("errors.py", "Error analysis", ":material/bug_report:", "errors"),
+    PageSpec("compare.py", "Compare runs", ":material/compare_arrows:", "compare"),
+    PageSpec("label_issues.py", "Label issues", ":material/report:", "label-issues"),
+    PageSpec("admin.py", "Admin", ":material/admin_panel_settings:", "admin"),
 )
 
 

@@ -11,10 +11,19 @@ import os
 import sys
 from collections.abc import Sequence
 
-from amm_core.cli import commands_annotate, commands_data, commands_experiment, commands_model
+from amm_core.cli import (
+    commands_admin,
+    commands_annotate,
+    commands_data,
+    commands_experiment,
+    commands_explain,
+    commands_model,
+    commands_report,
+)
 from amm_core.cli.output import CommandError, Output
 
-COMMAND_MODULES = (commands_data, commands_model, commands_experiment, commands_annotate)
+COMMAND_MODULES = (commands_data, commands_model, commands_experiment, commands_annotate,
+                   commands_report, commands_explain, commands_admin)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,95 @@
+"""Real browser: a user uploads an image and a text, sees both tasks' predictions, opens the
+explanation and sees the inter-modal and inter-task attention heatmaps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from amm_core.cli import main
+from amm_core.data.demo_mgid import write_mgid_demo
+from tests.app.browser import (
+    CHROMIUM,
+    SCREENSHOTS,
+    chromium_page,
+    streamlit_server,
+    wait_until_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+RUN = "upload-amm"
+LONG = 120_000  # attributions on a loaded 2-core machine
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide /usr/bin/chromium (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+
+
+def trained_home(root: Path) -> Path:
+    write_mgid_demo(root / "mgid", root / "images", seed=5, n_posts=40)
+    home = root / "home"
+    assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
+                 str(root / "images"), "--name", "small", "--home", str(home)]) == 0
+    assert main(["train", "--dataset", "small", "--epochs", "2", "--name", RUN, "--home",
+                 str(home)]) == 0
+    return home
+
+
+def a_photo(path: Path) -> Path:
+    """A 480x360 JPEG: a dark sky over a grey street (any decodable picture will do)."""
+    rng = np.random.default_rng(0)
+    picture = np.zeros((360, 480, 3), np.uint8)
+    picture[:180] = (60, 30, 20)
+    picture[180:] = (90, 90, 90)
+    picture = cv2.add(picture, rng.integers(0, 40, picture.shape, dtype=np.uint8))
+    assert cv2.imwrite(str(path), picture)
+    return path
+
+
+def uploads_in(home: Path) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{home / 'amm.db'}")
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM upload_predictions")).scalar()
+
+
+def test_upload_predict_and_see_both_heatmaps(tmp_path):
+    home = trained_home(tmp_path)
+    photo = a_photo(tmp_path / "street.jpg")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(home) as base, chromium_page() as page:
+        page.goto(f"{base}/upload")
+        wait_until_idle(page)
+        page.get_by_label("Text").fill("so tired of everything, nothing helps anymore")
+        page.locator('input[type="file"]').set_input_files(str(photo))
+        page.get_by_text("street.jpg").wait_for(timeout=30_000)
+        wait_until_idle(page)
+        page.get_by_role("button", name="Predict").click()
+        page.get_by_text(f"Prediction by {RUN}").wait_for(timeout=LONG)
+        wait_until_idle(page)
+        for label in ("Depression", "Emotion", "Device", "Latency"):
+            assert page.locator("[data-testid=stMetric]").filter(has_text=label).count() == 1
+        page.screenshot(path=str(SCREENSHOTS / "upload-predictions.png"), full_page=True)
+
+        page.get_by_role("button", name="Explain this upload").click()
+        page.get_by_text("Inter-task attention").wait_for(timeout=LONG)
+        wait_until_idle(page)
+        page.get_by_text("Inter-modal attention").wait_for(timeout=LONG)
+        assert "/explain" in page.url
+        # token bars, zones, encoder attention and the four attention heatmaps all drew
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 6",
+                               timeout=LONG)
+        heatmaps = page.locator(".js-plotly-plot .heatmaplayer")
+        assert heatmaps.count() >= 4
+        page.screenshot(path=str(SCREENSHOTS / "upload-explain-heatmaps.png"), full_page=True)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    assert uploads_in(home) == 2  # one stored prediction per task, for the one upload
