@@ -16,6 +16,7 @@ def kappa_heatmap(annotators: list[str], kappas: dict[str, float | None]) -> go.
                                   colorscale="RdBu", texttemplate="%{z:.2f}"))
     figure.update_layout(title="Cohen's kappa per pair", height=360,
                          margin={"t": 40, "b": 10, "l": 10, "r": 10})
+    figure.update_yaxes(autorange="reversed")  # first row on top: the diagonal runs down-right
     return figure
 
 
@@ -25,4 +26,5 @@ def confusion_heatmap(pair: str, matrix: list[list[int]], labels: list[str]) -> 
                                   texttemplate="%{z}"))
     figure.update_layout(title=f"{first} (rows) vs {second} (columns)", height=360,
                          margin={"t": 40, "b": 10, "l": 10, "r": 10})
+    figure.update_yaxes(autorange="reversed")
     return figure
