@@ -12,7 +12,7 @@ Calibration (equal-width bins over the confidence, the top class probability):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -97,14 +97,22 @@ def slice_metrics(
     true = np.asarray(y_true, dtype=np.int64).reshape(-1)
     pred = np.asarray(y_pred, dtype=np.int64).reshape(-1)
     out = []
+    for name, value, rows in slice_rows(slices, true):
+        scores = task_metrics(true[rows], pred[rows], labels)
+        errors = int(((true[rows] != pred[rows]) & (true[rows] != IGNORE_INDEX)).sum())
+        out.append({"slice": name, "value": value, "n": scores["n"], "errors": errors,
+                    **{m: scores[m] for m in metrics}})
+    return out
+
+
+def slice_rows(
+    slices: Mapping[str, Sequence[Any]], true: np.ndarray
+) -> Iterator[tuple[str, str, np.ndarray]]:
+    """(slice name, value, row mask) for every value that has a scored row, values as strings
+    in sorted order; ValueError when a slice's length differs from the rows'."""
     for name, values in slices.items():
         column = np.asarray([str(v) for v in values], dtype=object)
         if column.size != true.size:
             raise ValueError(f"slice '{name}' has {column.size} values for {true.size} rows")
         for value in sorted(set(column[true != IGNORE_INDEX].tolist())):
-            rows = column == value
-            scores = task_metrics(true[rows], pred[rows], labels)
-            errors = int(((true[rows] != pred[rows]) & (true[rows] != IGNORE_INDEX)).sum())
-            out.append({"slice": name, "value": value, "n": scores["n"], "errors": errors,
-                        **{m: scores[m] for m in metrics}})
-    return out
+            yield name, value, column == value

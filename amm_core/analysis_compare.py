@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from amm_core.analysis import slice_rows
 from amm_core.metrics import IGNORE_INDEX, task_metrics
 from amm_core.metrics_bootstrap import (
     _cluster_confusions,
@@ -136,14 +137,9 @@ def slice_deltas(
     true = np.asarray(y_true, dtype=np.int64).reshape(-1)
     a, b = np.asarray(a_pred).reshape(-1), np.asarray(b_pred).reshape(-1)
     out = []
-    for name, values in slices.items():
-        column = np.asarray([str(v) for v in values], dtype=object)
-        if column.size != true.size:
-            raise ValueError(f"slice '{name}' has {column.size} values for {true.size} rows")
-        for value in sorted(set(column[true != IGNORE_INDEX].tolist())):
-            rows = column == value
-            deltas = paired_deltas(true[rows], a[rows], b[rows], labels, metrics=metrics, n=n,
-                                   seed=seed)
-            out.append({"slice": name, "value": value,
-                        "n": int((true[rows] != IGNORE_INDEX).sum()), **deltas})
+    for name, value, rows in slice_rows(slices, true):
+        deltas = paired_deltas(true[rows], a[rows], b[rows], labels, metrics=metrics, n=n,
+                               seed=seed)
+        out.append({"slice": name, "value": value,
+                    "n": int((true[rows] != IGNORE_INDEX).sum()), **deltas})
     return out

@@ -90,3 +90,17 @@ def wait_until_idle(page, timeout_ms: int = 120_000) -> None:
         }""",
         timeout=timeout_ms,
     )
+
+
+def small_trained_home(root: Path, run: str, seed: int) -> Path:
+    """A workspace with a 40-post MGID-format dataset `small` and a 2-epoch AMM run on it."""
+    from amm_core.cli import main
+    from amm_core.data.demo_mgid import write_mgid_demo
+
+    write_mgid_demo(root / "mgid", root / "images", seed=seed, n_posts=40)
+    home = root / "home"
+    assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
+                 str(root / "images"), "--name", "small", "--home", str(home)]) == 0
+    assert main(["train", "--dataset", "small", "--epochs", "2", "--name", run, "--home",
+                 str(home)]) == 0
+    return home

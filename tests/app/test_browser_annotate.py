@@ -3,14 +3,12 @@ Agreement page shows the disagreement this makes with a colleague's imported lab
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from amm_core.cli import main
 from tests.app.browser import (
-    CHROMIUM,
     SCREENSHOTS,
     chromium_page,
     streamlit_server,
@@ -18,14 +16,6 @@ from tests.app.browser import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide /usr/bin/chromium (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
 
 
 def test_three_utterances_by_keyboard(tmp_path):

@@ -3,45 +3,23 @@ that cell's cases, then opens one of them for explanation."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from amm_core.cli import main
 from amm_core.cli.storage import open_workspace
-from amm_core.data.demo_mgid import write_mgid_demo
 from amm_core.workspace import Settings
 from app import analysis_services as svc
 from tests.app.browser import (
-    CHROMIUM,
     SCREENSHOTS,
     chromium_page,
+    small_trained_home,
     streamlit_server,
     wait_until_idle,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 RUN = "small-amm"
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide /usr/bin/chromium (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-
-
-def trained_home(root: Path) -> Path:
-    write_mgid_demo(root / "mgid", root / "images", seed=3, n_posts=40)
-    home = root / "home"
-    assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
-                 str(root / "images"), "--name", "small", "--home", str(home)]) == 0
-    assert main(["train", "--dataset", "small", "--epochs", "2", "--name", RUN, "--home",
-                 str(home)]) == 0
-    return home
 
 
 def busiest_cell(matrix: list[list[int]]) -> tuple[int, int]:
@@ -56,7 +34,7 @@ def matching(page, count: int):
 
 
 def test_click_a_confusion_cell_into_a_case(tmp_path):
-    home = trained_home(tmp_path)
+    home = small_trained_home(tmp_path, RUN, seed=3)
     analysis = svc.error_analysis(open_workspace(Settings.resolve(str(home))), RUN,
                                   "depression", "test")
     labels, matrix = analysis.cases.labels, analysis.confusion

@@ -3,31 +3,17 @@ without an exception. Pages registered in app.navigation join this test automati
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from app.navigation import PAGES
 from tests.app.browser import (
-    CHROMIUM,
     SCREENSHOTS,
     chromium_page,
     streamlit_server,
     wait_until_idle,
 )
 
-CHROMIUM_PATH = Path(CHROMIUM)
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium():
-    if not CHROMIUM_PATH.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide /usr/bin/chromium (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
 
 
 def test_first_launch_builds_demo_and_every_page_renders(tmp_path):

@@ -3,19 +3,16 @@ explanation and sees the inter-modal and inter-task attention heatmaps."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from amm_core.cli import main
-from amm_core.data.demo_mgid import write_mgid_demo
 from tests.app.browser import (
-    CHROMIUM,
     SCREENSHOTS,
     chromium_page,
+    small_trained_home,
     streamlit_server,
     wait_until_idle,
 )
@@ -23,24 +20,6 @@ from tests.app.browser import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 RUN = "upload-amm"
 LONG = 120_000  # attributions on a loaded 2-core machine
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide /usr/bin/chromium (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-
-
-def trained_home(root: Path) -> Path:
-    write_mgid_demo(root / "mgid", root / "images", seed=5, n_posts=40)
-    home = root / "home"
-    assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
-                 str(root / "images"), "--name", "small", "--home", str(home)]) == 0
-    assert main(["train", "--dataset", "small", "--epochs", "2", "--name", RUN, "--home",
-                 str(home)]) == 0
-    return home
 
 
 def a_photo(path: Path) -> Path:
@@ -63,7 +42,7 @@ def uploads_in(home: Path) -> int:
 
 
 def test_upload_predict_and_see_both_heatmaps(tmp_path):
-    home = trained_home(tmp_path)
+    home = small_trained_home(tmp_path, RUN, seed=5)
     photo = a_photo(tmp_path / "street.jpg")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(home) as base, chromium_page() as page:
