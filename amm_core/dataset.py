@@ -3,7 +3,8 @@
 `featurize_samples` turns `Sample` records into `FeatureItem`s through the content-hash cache
 (text tokens, image zones, video clips, DAIC OpenFace clips); `collate` pads a list of items into
 one batch, each batch padded only to its own longest text (captions are short, so this is what
-keeps CPU training fast).
+keeps CPU training fast). Training collates each split once instead (amm_core/batches.py), giving
+the same batches by indexing.
 """
 
 from __future__ import annotations

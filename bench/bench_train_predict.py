@@ -1,10 +1,13 @@
 """Training speed, upload latency and peak memory (printed, not asserted):
 
     python bench/bench_train_predict.py [--samples 3500] [--epochs 2] [--uploads 30]
+                                        [--batch-sizes 32,128,256]
 
 Training runs on synthetic cached features of MGID size (captions ~20 tokens, 4 zones) so it
-measures the model alone; the 100-epoch time is extrapolated from the measured epochs. Upload
-latency is text + image through a warm `Predictor` (features computed, not cached).
+measures the model alone; the 100-epoch time is extrapolated from the measured epochs (the first
+includes oneDNN's one-off kernel set-up per sequence length). `--batch-sizes` also prints the
+speed of one epoch at other batch sizes, for information only: training keeps the paper's 64.
+Upload latency is text + image through a warm `Predictor` (features computed, not cached).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=3500)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--uploads", type=int, default=30)
+    parser.add_argument("--batch-sizes", default="", help="e.g. 32,128,256 (information only)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"cuda={torch.cuda.is_available()}")
@@ -59,6 +63,12 @@ def main() -> None:
         print(f"training                 {result.samples_per_second:8.1f} samples/s "
               f"({per_epoch:.1f} s/epoch incl. dev) -> 100 epochs of {args.samples}: "
               f"{100 * per_epoch / 60:.1f} min")
+        for size in [int(s) for s in args.batch_sizes.split(",") if s.strip()]:
+            other = resolve_config("mgid", {"train": {"epochs": 1, "batch_size": size}})
+            timed = train_model(train, [], other, {"emotion": list("abcdef")}, genders,
+                                root / f"batch{size}")
+            print(f"  (info) batch size {size:4d}  {timed.samples_per_second:8.1f} samples/s "
+                  "(1 epoch, no dev)")
         predictor = Predictor.from_checkpoint(root / "run" / "best.pt", None)
         write_mgid_demo(root / "csv", root / "img", 5, 20)
         images = sorted((root / "img").glob("*.jpg"))
