@@ -1,5 +1,6 @@
-"""Static images: decode and validate (format, extension, pixel limit, EXIF orientation), resize
-to the paper's 480 x 360, and zone features (horizontal strips, top to bottom) from EfficientNet."""
+"""Static images: decode and validate (format, extension, pixel limit, EXIF orientation; large
+JPEGs may decode at a reduced DCT scale), resize to the paper's 480 x 360, and zone features
+(horizontal strips, top to bottom) from EfficientNet."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import warnings
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -31,6 +33,8 @@ EXTENSION_FORMATS = {
 }
 ZONE_MODES = ("rows", "crops")
 _EXPECTED = "JPEG, PNG, WebP, BMP or GIF expected"
+_EXIF_ORIENTATION = 0x0112
+_QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 
 
 def check_image_header(
@@ -62,12 +66,18 @@ def read_image(
     name: str = "image",
     max_pixels: int = DEFAULT_MAX_PIXELS,
     check_extension: bool = True,
+    reduce_to: tuple[int, int] | None = None,
 ) -> Image.Image:
     """Bytes -> RGB image (first frame, EXIF orientation applied), or ValueError("<name>: ...").
 
     `check_image_header` runs first, so an oversized image is refused before any pixel is decoded.
+    `reduce_to` (width, height): a JPEG at least twice that size in both directions is decoded at
+    1/2, 1/4 or 1/8 scale in the DCT domain (libjpeg's own downscaling, as OpenCV's
+    IMREAD_REDUCED_COLOR_*), never below that size; other formats decode at full size.
     """
     image = check_image_header(data, name, max_pixels, check_extension)
+    if reduce_to is not None and image.format == "JPEG":
+        _draft(image, reduce_to)
     try:
         image.seek(0)  # GIF / animated WebP: the first frame
         image.load()
@@ -84,6 +94,21 @@ def read_image_file(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> I
     except OSError as exc:
         raise ValueError(f"{path.name}: cannot read file ({_one_line(exc)})") from exc
     return read_image(data, path.name, max_pixels)
+
+
+def _draft(image: Image.Image, size: tuple[int, int]) -> None:
+    """Ask the JPEG decoder for the smallest DCT scale still >= `size` once upright."""
+    if image.getexif().get(_EXIF_ORIENTATION, 1) in _QUARTER_TURNS:
+        size = (size[1], size[0])  # stored sideways: the upright width is the stored height
+    image.draft("RGB", size)
+
+
+def decode_resized(
+    data: bytes, name: str, size: tuple[int, int], max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
+    """Bytes -> uint8 (height, width, 3) network input: `read_image` with the JPEG DCT shortcut
+    (a 2x or more larger JPEG decodes smaller, then the same bicubic resize)."""
+    return resize_rgb(read_image(data, name, max_pixels, reduce_to=size), *size)
 
 
 def _open_header(data: bytes, name: str) -> Image.Image:
@@ -134,8 +159,15 @@ def _one_line(exc: BaseException) -> str:
 
 
 def resize_rgb(image: Image.Image, width: int = 480, height: int = 360) -> np.ndarray:
-    """RGB image -> uint8 (height, width, 3), stretched to the paper's fixed size."""
-    return np.array(image.resize((width, height), Image.Resampling.BICUBIC), dtype=np.uint8)
+    """RGB image -> uint8 (height, width, 3), stretched to the paper's fixed size.
+
+    OpenCV's pixel-area averaging when no side grows (antialiased, ~2x faster than PIL's bicubic
+    here), bicubic when a side grows.
+    """
+    rgb = np.asarray(image.convert("RGB") if image.mode != "RGB" else image, dtype=np.uint8)
+    shrink = width <= rgb.shape[1] and height <= rgb.shape[0]
+    interpolation = cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
+    return cv2.resize(rgb, (width, height), interpolation=interpolation)
 
 
 def zone_bounds(height: int, n_zones: int) -> list[tuple[int, int]]:
@@ -151,7 +183,7 @@ def zone_features(
 ) -> torch.Tensor:
     """uint8 (B, H, W, 3) -> (B, n_zones, 1280) float32 on the CPU (no autograd)."""
     with torch.inference_mode():
-        zones = zone_tensor(encoder.model, encoder.input(images), n_zones, mode)
+        zones = zone_tensor(encoder.fast, encoder.input(images), n_zones, mode)
     return zones.float().cpu().contiguous()
 
 

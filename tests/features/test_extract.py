@@ -145,13 +145,13 @@ def test_image_bad_inputs_raise_or_are_skipped(tmp_path: Path, zone_calls: list[
 
 def test_image_progress_and_cpu_batch(tmp_path: Path, zone_calls: list[int]) -> None:
     seen: list[tuple[int, int]] = []
-    items = [(f"{i}.png", image_bytes(gradient(40 + i, 30), "PNG")) for i in range(5)]
+    items = [(f"{i}.png", image_bytes(gradient(40 + i, 30), "PNG")) for i in range(10)]
     featurizer = ImageFeaturizer(
         SMALL, FeatureCache(None), device="cpu", progress=lambda d, t: seen.append((d, t))
     )
-    assert featurizer.batch_size == extract.CPU_VISION_BATCH == 2
+    assert featurizer.batch_size == extract.CPU_VISION_BATCH == 8
     featurizer(items)
-    assert seen == [(2, 5), (4, 5), (5, 5)] and zone_calls == [2, 2, 1]
+    assert seen == [(8, 10), (10, 10)] and zone_calls == [8, 2]
 
 
 def test_video_features_and_cache(
