@@ -65,26 +65,97 @@ def suite_runs(rows: tuple[TableRow, ...] = PAPER_SUITE) -> list[GridRun]:
     return list(dict.fromkeys(row.run for row in rows))
 
 
-def _figure(metrics: dict[str, Any] | None, task: str, key: str = "micro_f1") -> float | None:
-    value = ((metrics or {}).get("test") or {}).get(task, {}).get(key)
+Metrics = dict[str, Any]
+Results = dict[str, "Metrics | list[Metrics]"]  # grid key -> one run's metrics, or one per seed
+
+# Paired per-seed differences the notes report: (label, better run, worse run, task).
+COMPARISONS: tuple[tuple[str, GridRun, GridRun, str], ...] = (
+    ("AMM - linear probe", AMM, GridRun("linear", "text+image"), "depression"),
+    ("AMM - Text-AMM", AMM, GridRun("amm", "text"), "depression"),
+    ("AMM - Image-AMM", AMM, GridRun("amm", "image"), "depression"),
+    ("AMM - without I_e", AMM, GridRun("no_ie", "text+image"), "depression"),
+    ("AMM - without I_t", AMM, GridRun("no_it", "text+image"), "depression"),
+    ("AMM - without attention", AMM, GridRun("no_attention", "text+image"), "depression"),
+    ("AMM - STL depression", AMM, GridRun("stl", "text+image", "depression"), "depression"),
+    ("AMM - STL emotion", AMM, GridRun("stl", "text+image", "emotion"), "emotion"),
+)
+
+
+def _per_seed(value: Metrics | list[Metrics] | None) -> list[Metrics]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _figure(metrics: Metrics | None, task: str, key: str = "micro_f1",
+            split: str = "test") -> float | None:
+    value = ((metrics or {}).get(split) or {}).get(task, {}).get(key)
     return None if value is None else round(100 * value, 1)
 
 
+def _interval(metrics: Metrics | None, task: str) -> tuple[float, float] | None:
+    bounds = ((metrics or {}).get("test") or {}).get(task, {}).get("intervals", {}).get("micro_f1")
+    return None if not bounds else (100 * bounds[0], 100 * bounds[1])
+
+
+def _mean_sd(values: list[float | None]) -> tuple[float | None, float | None]:
+    """Mean and sample standard deviation (None for the sd of a single value), rounded."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None, None
+    mean = sum(present) / len(present)
+    if len(present) < 2:
+        return round(mean, 1), None
+    var = sum((v - mean) ** 2 for v in present) / (len(present) - 1)
+    return round(mean, 1), round(var ** 0.5, 1)
+
+
+def _row_figures(runs: list[Metrics], task: str) -> dict[str, Any]:
+    micro, micro_sd = _mean_sd([_figure(m, task) for m in runs])
+    macro, macro_sd = _mean_sd([_figure(m, task, "macro_f1") for m in runs])
+    dev, dev_sd = _mean_sd([_figure(m, task, split="dev") for m in runs])
+    intervals = [i for i in (_interval(m, task) for m in runs) if i is not None]
+    low = round(sum(i[0] for i in intervals) / len(intervals), 1) if intervals else None
+    high = round(sum(i[1] for i in intervals) / len(intervals), 1) if intervals else None
+    return {"micro_f1": micro, "macro_f1": macro, "micro_f1_sd": micro_sd,
+            "macro_f1_sd": macro_sd, "dev_micro_f1": dev, "dev_micro_f1_sd": dev_sd,
+            "ci_low": low, "ci_high": high, "seeds": len(runs)}
+
+
 def report_rows(
-    dataset_kind: str, results: dict[str, dict[str, Any]], rows: tuple[TableRow, ...] = PAPER_SUITE
+    dataset_kind: str, results: Results, rows: tuple[TableRow, ...] = PAPER_SUITE
 ) -> list[dict[str, Any]]:
-    """One dict per table row: ours (test micro- and macro-F1, %) and the paper's figure."""
+    """One dict per table row: ours (test micro- and macro-F1, %, mean over seeds, with the sd,
+    the dev micro-F1 and the mean bootstrap 95 % interval) and the paper's figure."""
     paper_kind = "daic" if dataset_kind in ("daic", "edaic") else dataset_kind
     out = []
     for row in rows:
-        metrics = results.get(row.run.key())
+        figures = _row_figures(_per_seed(results.get(row.run.key())), row.task)
         out.append({
             "table": row.table, "model": row.label, "task": row.task, "run": row.run.key(),
-            "micro_f1": _figure(metrics, row.task),
-            "macro_f1": _figure(metrics, row.task, "macro_f1"),
+            "micro_f1": figures.pop("micro_f1"), "macro_f1": figures.pop("macro_f1"),
             "paper_micro_f1": PAPER_FIGURES.get((paper_kind, row.label, row.task)),
+            **figures,
         })
     return out
+
+
+def paired_differences(results: Results) -> list[str]:
+    """Per-seed paired test micro-F1 differences (percentage points) for COMPARISONS."""
+    lines = []
+    for label, better, worse, task in COMPARISONS:
+        ours, theirs = _per_seed(results.get(better.key())), _per_seed(results.get(worse.key()))
+        pairs = [(_figure(a, task), _figure(b, task)) for a, b in zip(ours, theirs, strict=False)]
+        diffs = [a - b for a, b in pairs if a is not None and b is not None]
+        if not diffs:
+            continue
+        mean, sd = _mean_sd(diffs)
+        spread = "" if sd is None else f" ± {sd:.1f}"
+        ahead = sum(d > 0 for d in diffs)
+        ties = sum(d == 0 for d in diffs)
+        lines.append(f"{label} ({task}, test micro-F1, paired by seed): {mean:+.1f}{spread} pt; "
+                     f"ahead in {ahead}, tied in {ties} of {len(diffs)} seed(s)")
+    return lines
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
@@ -95,21 +166,35 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def _cell(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
+def _cell(value: float | None, sd: float | None = None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if sd is None else f"{value:.1f} ± {sd:.1f}"
+
+
+def _ci(row: dict[str, Any]) -> str:
+    low, high = row.get("ci_low"), row.get("ci_high")
+    return "—" if low is None or high is None else f"{low:.1f}–{high:.1f}"
 
 
 def to_markdown(dataset: str, rows: list[dict[str, Any]], notes: list[str]) -> str:
+    seeds = max((r.get("seeds") or 1 for r in rows), default=1)
     lines = [f"# Paper suite on `{dataset}`", "",
              "Test-split micro-F1 and macro-F1 (%), ours beside the paper's (Zhang et al., BIBM "
-             "2021) where it states one. Tuning used dev splits only.", ""]
+             f"2021) where it states one: mean ± sd over {seeds} seed(s); the 95 % interval is "
+             "the test-row bootstrap, averaged over seeds; dev micro-F1 is the split that "
+             "chose each run's epoch. Tuning used dev splits only.", ""]
     for table in dict.fromkeys(r["table"] for r in rows):
         lines += [f"## Table {table}", "",
-                  "| model | task | micro-F1 | macro-F1 | paper micro-F1 |",
-                  "|---|---|---:|---:|---:|"]
+                  "| model | task | micro-F1 | 95% CI | macro-F1 | dev micro-F1 | "
+                  "paper micro-F1 |",
+                  "|---|---|---:|---:|---:|---:|---:|"]
         for r in (r for r in rows if r["table"] == table):
-            lines.append(f"| {r['model']} | {r['task']} | {_cell(r['micro_f1'])} | "
-                         f"{_cell(r['macro_f1'])} | {_cell(r['paper_micro_f1'])} |")
+            lines.append(
+                f"| {r['model']} | {r['task']} | {_cell(r['micro_f1'], r.get('micro_f1_sd'))} | "
+                f"{_ci(r)} | {_cell(r['macro_f1'], r.get('macro_f1_sd'))} | "
+                f"{_cell(r.get('dev_micro_f1'), r.get('dev_micro_f1_sd'))} | "
+                f"{_cell(r['paper_micro_f1'])} |")
         lines.append("")
     if notes:
         lines += ["## Notes", ""] + [f"- {note}" for note in notes] + [""]

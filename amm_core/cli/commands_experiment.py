@@ -19,14 +19,21 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     experiment.add_argument("--dataset", required=True)
     experiment.add_argument("--suite", required=True, choices=("paper",))
     experiment.add_argument("--epochs", type=int, help="epochs per run (default: Table II)")
-    experiment.add_argument("--seed", type=int, default=0)
+    experiment.add_argument("--seed", type=int, default=0, help="one seed (default 0)")
+    experiment.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
+                            help="several seeds: each row reports mean ± sd (overrides --seed)")
     experiment.add_argument("--out", type=Path, help="report folder (runs/DATASET-paper)")
     experiment.set_defaults(handler=run_experiment)
 
 
 def run_experiment(args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    from amm_core.cli.training import TrainRequest, train_run
-    from amm_core.experiment import report_rows, suite_runs, to_csv, to_markdown
+    from amm_core.experiment import (
+        paired_differences,
+        report_rows,
+        suite_runs,
+        to_csv,
+        to_markdown,
+    )
 
     workspace = open_workspace(Settings.resolve(args.home))
     with workspace.sessions() as session:
@@ -34,26 +41,38 @@ def run_experiment(args: argparse.Namespace, out: Output) -> dict[str, Any]:
         if dataset is None:
             raise CommandError(f"unknown dataset '{args.dataset}'")
         kind = dataset.kind
-    results: dict[str, dict[str, Any]] = {}
+    seeds = list(dict.fromkeys(args.seeds or [args.seed]))
+    results: dict[str, list[dict[str, Any]]] = {}
     notes: list[str] = []
-    for grid_run in suite_runs():
-        name = f"exp-{args.dataset}-{grid_run.key()}-s{args.seed}"
-        out.progress(f"experiment: {name}")
-        with workspace.sessions() as session:
-            done = crud.get_run(session, name)
-            if done is not None and done.status == "completed":
-                results[grid_run.key()] = dict(done.metrics or {})
-                continue
-        request = TrainRequest(dataset=args.dataset, variant=grid_run.variant,
-                               task=grid_run.task, modalities=grid_run.modalities,
-                               epochs=args.epochs, seed=args.seed, name=name, resume=True)
-        results[grid_run.key()] = train_run(workspace, request, out)["metrics"]
+    for seed in seeds:
+        for grid_run in suite_runs():
+            metrics = _run_one(workspace, args, grid_run, seed, out)
+            results.setdefault(grid_run.key(), []).append(metrics)
     rows = report_rows(kind, results)
+    notes += paired_differences(results)
     if not any(r["micro_f1"] is not None for r in rows if r["task"] == "emotion"):
         notes.append("no emotion labels on the test split: emotion rows are empty")
     folder = args.out or workspace.settings.runs_dir / f"{args.dataset}-paper"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.md").write_text(to_markdown(args.dataset, rows, notes), encoding="utf-8")
     (folder / "report.csv").write_text(to_csv(rows), encoding="utf-8")
-    return {"dataset": args.dataset, "suite": args.suite, "runs": len(results), "rows": rows,
+    return {"dataset": args.dataset, "suite": args.suite, "seeds": seeds,
+            "runs": len(results) * len(seeds), "rows": rows,
             "report": str(folder / "report.md"), "csv": str(folder / "report.csv")}
+
+
+def _run_one(workspace: Any, args: argparse.Namespace, grid_run: Any, seed: int,
+             out: Output) -> dict[str, Any]:
+    """One grid run for one seed: reuse a completed run of that name, else train it."""
+    from amm_core.cli.training import TrainRequest, train_run
+
+    name = f"exp-{args.dataset}-{grid_run.key()}-s{seed}"
+    out.progress(f"experiment: {name}")
+    with workspace.sessions() as session:
+        done = crud.get_run(session, name)
+        if done is not None and done.status == "completed":
+            return dict(done.metrics or {})
+    request = TrainRequest(dataset=args.dataset, variant=grid_run.variant, task=grid_run.task,
+                           modalities=grid_run.modalities, epochs=args.epochs, seed=seed,
+                           name=name, resume=True)
+    return train_run(workspace, request, out)["metrics"]

@@ -36,7 +36,7 @@ def demo_paths(demo_dir: Path) -> DemoPaths:
 
 
 def write_demo_corpora(
-    demo_dir: Path, seed: int = 7, n_posts: int = 300, n_sessions: int = 8
+    demo_dir: Path, seed: int = 7, n_posts: int = 600, n_sessions: int = 8
 ) -> DemoPaths:
     """Write (or rewrite) both demo corpora under `demo_dir`; the same seed gives the same bytes.
 

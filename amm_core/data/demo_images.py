@@ -14,13 +14,14 @@ import numpy as np
 WIDTH, HEIGHT = 480, 360
 SYNTHETIC_MARK = "SYNTHETIC"
 JPEG_QUALITY = 72
+AMBIGUOUS = "ambiguous"  # a picture that shows no class (demo_mgid.VAGUE_IMAGE)
 
 Image = np.ndarray  # (H, W, 3) uint8, BGR
 Colour = tuple[int, int, int]
 
 
 def draw_picture(content_class: str, rng: np.random.Generator) -> Image:
-    """A new BGR picture of `content_class` (one of demo_text.CONTENT_CLASSES)."""
+    """A new BGR picture of `content_class` (demo_text.CONTENT_CLASSES, or AMBIGUOUS)."""
     img = _SCENES[content_class](rng)
     # Grain drawn at half resolution and upsampled: cheap, and it keeps the JPEGs small.
     grain = rng.standard_normal((HEIGHT // 2, WIDTH // 2, 3), dtype=np.float32) * 6.0
@@ -231,6 +232,23 @@ def _archive(rng: np.random.Generator) -> Image:
     return np.clip(sepia * _VIGNETTE, 0, 255).astype(np.uint8)
 
 
+def _ambiguous(rng: np.random.Generator) -> Image:
+    """A look-alike stock portrait: a person in a room, any palette, an unreadable face.
+
+    Nothing in it tells the class (like many MGID pictures); the caption has to.
+    """
+    hue = np.array(_jitter(rng, (128, 128, 128), 100))
+    img = _gradient(rng, tuple(int(v) for v in hue), tuple(int(v) for v in hue * 0.6),
+                    gain=rng.uniform(0.6, 1.05))
+    wx, wy = _point(rng, (0.05, 0.6), (0.05, 0.3))
+    cv2.rectangle(img, (wx, wy), (wx + 120, wy + 100), _jitter(rng, (150, 150, 150), 60), -1)
+    base = _point(rng, (0.3, 0.7), (0.85, 0.95))
+    pose = ("standing", "slumped", "arms_up", "cower")[int(rng.integers(4))]
+    head, r = _figure(img, base, int(rng.integers(120, 190)), pose, _jitter(rng, (70, 70, 70), 40))
+    _face(img, head, r + 4, "flat", _jitter(rng, (150, 170, 200), 40))
+    return img
+
+
 def _vignette() -> np.ndarray:
     yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
     fall = ((xx - WIDTH / 2) / WIDTH) ** 2 + ((yy - HEIGHT / 2) / HEIGHT) ** 2
@@ -248,4 +266,5 @@ _SCENES: dict[str, Callable[[np.random.Generator], Image]] = {
     "surprise": _surprise,
     "anger": _anger,
     "archive": _archive,
+    AMBIGUOUS: _ambiguous,
 }

@@ -2,6 +2,8 @@
 
 Labels follow MGID's shape: balanced depression per split, TRUE rows mostly `depressed` in train
 but mostly `Neutral` in dev/test, a quarter empty captions, and a few shared images for the audit.
+Each modality is sometimes vague (a caption several classes share, a picture that shows none) or
+shows another class, and a few labels are wrong, so text and picture together beat either alone.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from amm_core.data import demo_text as vocab
-from amm_core.data.demo_images import draw_picture, encode_jpeg
+from amm_core.data.demo_images import AMBIGUOUS, draw_picture, encode_jpeg
 from amm_core.data.mgid_csv import HEADER  # the reader's header is the one source of truth
 
 # MGID's real spelling of each emotion in the CSV (inconsistent case on purpose).
@@ -30,12 +32,18 @@ CSV_EMOTION = {
     "anger": "Anger",
 }
 NOT_DEPRESSED_EMOTIONS = ("neutral", "happiness", "fear", "surprise", "anger")
-SPLIT_SHARES = {"train": 0.7, "dev": 0.1}  # test gets the rest
+# Test gets the rest. Dev and test are larger shares than MGID's so that the demo's experiment
+# suite has the statistical power to separate variants (600 posts: 360 / 90 / 150).
+SPLIT_SHARES = {"train": 0.6, "dev": 0.15}
 # Share of depressed (TRUE) rows whose emotion is `Neutral`: MGID's split shift, softened.
 TRUE_NEUTRAL_SHARE = {"train": 0.15, "dev": 0.7, "test": 0.7}
 ARCHIVE_SHARE = 0.08  # TRUE rows that are archival photos of the economic Depression
 TEXT_NOISE, IMAGE_NOISE = 0.12, 0.12  # independent chances that a modality shows another class
 LABEL_NOISE = 0.05  # chance that the whole post shows another class (weak keyword labels)
+# Independent chances that a modality is vague: a caption built on a phrase several classes share
+# (demo_text.SHARED_SCENES), a look-alike picture that shows no class. Then only the other
+# modality tells the class, so combining text and picture pays (archive posts stay explicit).
+VAGUE_TEXT, VAGUE_IMAGE = 0.3, 0.3
 # Getty URL folder, the word before "-id" in the URL, the title's "stock ..." word, and share.
 ASSET_KINDS = (
     ("photos", "picture", "photo", 0.85),
@@ -123,6 +131,9 @@ def _post(
     content = _maybe_other(rng, content, LABEL_NOISE)
     text_class = _maybe_other(rng, content, TEXT_NOISE)
     image_class = _maybe_other(rng, content, IMAGE_NOISE)
+    vague_text = content != "archive" and rng.random() < VAGUE_TEXT
+    if content != "archive" and rng.random() < VAGUE_IMAGE:
+        image_class = AMBIGUOUS
     folder, asset_word, suffix = _asset_kind(rng, text_class)
     title = "Synthetic " + _title(rng, text_class)
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
@@ -131,7 +142,7 @@ def _post(
         depression=depression,
         emotion=emotion,
         title=f"{title} - stock {suffix}" if rng.random() < 0.85 else title,
-        text=_caption(rng, text_class),
+        text=_vague_caption(rng, text_class) if vague_text else _caption(rng, text_class),
         url=f"{URL_BASE}/{folder}/{slug}-{asset_word}-id{asset_id}",
         asset_id=asset_id,
         image_class=image_class,
@@ -176,6 +187,13 @@ def _caption(rng: np.random.Generator, content: str) -> str:
     article = "An" if adjective[0] in "aeiou" else "A"
     scene, tail = _pick(rng, vocab.SCENES[content]), _pick(rng, vocab.CAPTION_TAILS[content])
     return f"{article} {adjective} {person} {scene}{tail}."
+
+
+def _vague_caption(rng: np.random.Generator, content: str) -> str:
+    """A caption on a phrase `content` shares with other classes, with no mood word."""
+    phrases = tuple(p for p, classes in vocab.SHARED_SCENES.items() if content in classes)
+    person = _pick(rng, vocab.PEOPLE)
+    return f"A {person} {_pick(rng, phrases)}{_pick(rng, vocab.VAGUE_TAILS)}."
 
 
 def _share_images(rng: np.random.Generator, posts: list[DemoPost]) -> list[DemoPost]:

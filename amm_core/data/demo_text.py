@@ -89,6 +89,23 @@ CAPTION_TAILS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+# Vague captions: phrases that several content classes share ("a woman in tears": grief or
+# joy?). A caption built on one says little by itself and the picture tells which; MGID's stock
+# captions are often this vague. Each phrase lists the classes whose posts may use it.
+SHARED_SCENES: dict[str, tuple[str, ...]] = {
+    "in tears": ("depressed", "happiness"),
+    "alone in the dark at night": ("depressed", "fear"),
+    "with hands over the face": ("depressed", "fear", "surprise"),
+    "looking out of the window": ("depressed", "neutral"),
+    "sitting on the floor": ("depressed", "neutral", "anger"),
+    "screaming": ("fear", "anger", "happiness"),
+    "with eyes wide open": ("fear", "surprise"),
+    "with arms raised": ("happiness", "surprise", "anger"),
+    "on the phone": ("neutral", "surprise", "anger"),
+    "at home": BASE_CLASSES,
+}  # fmt: skip
+VAGUE_TAILS = ("", ", lifestyle", ". Emotions concept", ", close-up", ". People and feelings")
+
 ARCHIVE_TITLES = (
     "archival photo of men queuing for bread during the great depression",
     "archival photo of an unemployed worker during the great depression",

@@ -7,7 +7,13 @@ import shutil
 
 import pytest
 
-from amm_core.experiment import PAPER_SUITE, suite_runs
+from amm_core.experiment import (
+    PAPER_SUITE,
+    paired_differences,
+    report_rows,
+    suite_runs,
+    to_markdown,
+)
 from tests.cli.helpers import amm_json
 
 pytestmark = pytest.mark.slow
@@ -32,3 +38,37 @@ def test_paper_suite_report(trained_home, tmp_path, capsys):
     code, again, _ = amm_json(capsys, "experiment", "--dataset", "small", "--suite", "paper",
                               "--out", str(out_dir), "--home", str(home))
     assert code == 0 and again["rows"] == out["rows"]
+
+
+def _metrics(test_f1: float, dev_f1: float) -> dict:
+    """A run's stored metrics, reduced to what the report reads (depression only)."""
+    test = {"micro_f1": test_f1, "macro_f1": test_f1 - 0.01,
+            "intervals": {"micro_f1": [test_f1 - 0.05, test_f1 + 0.04]}}
+    return {"dev": {"depression": {"micro_f1": dev_f1}}, "test": {"depression": test}}
+
+
+def test_several_seeds_report_mean_sd_dev_and_paired_differences():
+    results = {
+        "amm-text+image": [_metrics(0.80, 0.82), _metrics(0.84, 0.86), _metrics(0.82, 0.84)],
+        "linear-text+image": [_metrics(0.78, 0.80), _metrics(0.80, 0.80), _metrics(0.83, 0.81)],
+    }
+    rows = {r["model"]: r for r in report_rows("mgid", results)}
+    amm, floor = rows["AMM (text+image)"], rows["Linear probe (floor)"]
+    assert (amm["micro_f1"], amm["micro_f1_sd"], amm["seeds"]) == (82.0, 2.0, 3)
+    assert amm["dev_micro_f1"] == 84.0 and (amm["ci_low"], amm["ci_high"]) == (77.0, 86.0)
+    assert floor["micro_f1"] == 80.3 and amm["paper_micro_f1"] == 74.1
+    assert rows["Text-AMM"]["micro_f1"] is None and rows["Text-AMM"]["seeds"] == 0
+    notes = paired_differences(results)
+    assert notes[0].startswith("AMM - linear probe (depression")
+    assert "+1.7 ± 2.5 pt; ahead in 2, tied in 0 of 3 seed(s)" in notes[0]
+    assert len(notes) == 1  # no pairs for runs that are missing
+    text = to_markdown("demo-mgid", list(rows.values()), notes)
+    assert "over 3 seed(s)" in text and "| AMM (text+image) | depression | 82.0 ± 2.0 |" in text
+
+
+def test_one_seed_keeps_the_single_run_shape():
+    rows = report_rows("mgid", {"amm-text+image": _metrics(0.75, 0.7)})
+    amm = next(r for r in rows if r["model"] == "AMM (text+image)")
+    assert list(amm)[:7] == ["table", "model", "task", "run", "micro_f1", "macro_f1",
+                             "paper_micro_f1"]
+    assert (amm["micro_f1"], amm["micro_f1_sd"], amm["seeds"]) == (75.0, None, 1)
