@@ -49,6 +49,8 @@ def test_upload_predict_and_see_both_heatmaps(tmp_path):
         page.goto(f"{base}/upload")
         wait_until_idle(page)
         page.get_by_label("Text").fill("so tired of everything, nothing helps anymore")
+        page.get_by_role("heading", name="Upload & predict").click()  # commit the text box
+        wait_until_idle(page)
         page.locator('input[type="file"]').set_input_files(str(photo))
         page.get_by_text("street.jpg").wait_for(timeout=30_000)
         wait_until_idle(page)
@@ -56,7 +58,10 @@ def test_upload_predict_and_see_both_heatmaps(tmp_path):
         page.get_by_text(f"Prediction by {RUN}").wait_for(timeout=LONG)
         wait_until_idle(page)
         for label in ("Depression", "Emotion", "Device", "Latency"):
-            assert page.locator("[data-testid=stMetric]").filter(has_text=label).count() == 1
+            # waits out a rerun still replacing the elements (e.g. the text box committing)
+            metric = page.locator("[data-testid=stMetric]").filter(has_text=label)
+            metric.first.wait_for(timeout=LONG)
+            assert metric.count() == 1
         page.screenshot(path=str(SCREENSHOTS / "upload-predictions.png"), full_page=True)
 
         page.get_by_role("button", name="Explain this upload").click()
