@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from amm_core.config import GENDER_WORDS, ModelConfig
-from amm_core.dataset import FeatureItem, VisualNormaliser
+from amm_core.dataset import FeatureItem, VisualNormaliser, pad_visual
 from amm_core.model.amm import AMMBatch
 from amm_core.model.loss import IGNORE_INDEX
 
@@ -53,26 +53,13 @@ class SplitTensors:
         tasks: Sequence[str] = TASK_NAMES,
         device: torch.device | str = "cpu",
     ) -> SplitTensors:
-        size = len(items)
         lengths = torch.tensor([it.text.shape[0] for it in items], dtype=torch.long)
         starts = torch.cumsum(lengths, 0) - lengths
         texts = [it.text.reshape(-1, model.text_dim) for it in items]
         tokens = torch.cat(texts).float() if texts else torch.zeros(0, model.text_dim)
         steps = torch.tensor([0 if it.visual is None else it.visual.shape[0] for it in items],
                              dtype=torch.long)
-        longest = max(int(steps.max()) if size else 0, 1)
-        visual = torch.zeros(size, longest, model.visual_dim)
-        visual_mask = torch.zeros(size, longest, dtype=torch.bool)
-        colour = torch.zeros(size, model.colour_dim)
-        has_visual = torch.zeros(size, dtype=torch.bool)
-        for row, item in enumerate(items):
-            if item.visual is not None:
-                values = normaliser.apply(item.visual) if normaliser else item.visual
-                visual[row, : values.shape[0]] = values
-                visual_mask[row, : values.shape[0]] = item.visual_mask
-                has_visual[row] = bool(item.visual_mask.any())
-            if item.colour is not None:
-                colour[row] = item.colour
+        visual, visual_mask, colour, has_visual = pad_visual(items, model, normaliser)
         names = sorted(set(GENDER_WORDS) | set(genders))
         table = torch.stack([genders.get(g, torch.zeros(model.text_dim)) for g in names])
         gender_index = torch.tensor([names.index(it.gender) for it in items], dtype=torch.long)

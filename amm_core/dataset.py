@@ -158,24 +158,13 @@ def collate(
 
     size = len(items)
     longest = max([it.text.shape[0] for it in items] + [1])
-    steps = max([it.visual.shape[0] for it in items if it.visual is not None] + [1])
     text = torch.zeros(size, longest, model.text_dim)
     text_mask = torch.zeros(size, longest, dtype=torch.bool)
-    visual = torch.zeros(size, steps, model.visual_dim)
-    visual_mask = torch.zeros(size, steps, dtype=torch.bool)
-    colour = torch.zeros(size, model.colour_dim)
-    has_visual = torch.zeros(size, dtype=torch.bool)
     for row, item in enumerate(items):
         length = item.text.shape[0]
         text[row, :length] = item.text
         text_mask[row, :length] = True
-        if item.visual is not None:
-            values = normaliser.apply(item.visual) if normaliser else item.visual
-            visual[row, : values.shape[0]] = values
-            visual_mask[row, : values.shape[0]] = item.visual_mask
-            has_visual[row] = bool(item.visual_mask.any())
-        if item.colour is not None:
-            colour[row] = item.colour
+    visual, visual_mask, colour, has_visual = pad_visual(items, model, normaliser)
     gender = torch.stack([genders[it.gender] for it in items])
     labels = {task: torch.tensor([it.labels.get(task, IGNORE_INDEX) for it in items])
               for task in tasks}
@@ -190,3 +179,24 @@ def gender_table(
     from amm_core.features.extract import TextFeaturizer
 
     return TextFeaturizer(config, FeatureCache(cache_dir), device).gender_embeddings()
+
+
+def pad_visual(
+    items: Sequence[FeatureItem], model: ModelConfig, normaliser: VisualNormaliser | None
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Visual steps (normalised) padded to the longest, their mask, colour and has_visual."""
+    size = len(items)
+    steps = max([it.visual.shape[0] for it in items if it.visual is not None] + [1])
+    visual = torch.zeros(size, steps, model.visual_dim)  # (N, V, visual_dim)
+    visual_mask = torch.zeros(size, steps, dtype=torch.bool)
+    colour = torch.zeros(size, model.colour_dim)
+    has_visual = torch.zeros(size, dtype=torch.bool)
+    for row, item in enumerate(items):
+        if item.visual is not None:
+            values = normaliser.apply(item.visual) if normaliser else item.visual
+            visual[row, : values.shape[0]] = values
+            visual_mask[row, : values.shape[0]] = item.visual_mask
+            has_visual[row] = bool(item.visual_mask.any())
+        if item.colour is not None:
+            colour[row] = item.colour
+    return visual, visual_mask, colour, has_visual
