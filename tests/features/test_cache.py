@@ -1,4 +1,5 @@
-"""The content-hash cache: keys, atomic .pt entries, counters, corrupt files."""
+"""The content-hash cache: keys, atomic .safetensors entries, legacy .pt entries, counters,
+corrupt files."""
 
 from __future__ import annotations
 
@@ -35,13 +36,41 @@ def test_put_then_get_round_trips_tensors_and_strings(tmp_path: Path) -> None:
     cache = FeatureCache(tmp_path)
     entry = {"tokens": ["[CLS]", "hi", "[SEP]"], "pooled": torch.arange(3.0), "n": 3}
     cache.put("text", "ab12", entry)
-    assert (tmp_path / "text" / "ab" / "ab12.pt").is_file()
-    assert list((tmp_path / "text" / "ab").iterdir()) == [tmp_path / "text" / "ab" / "ab12.pt"]
+    stored = tmp_path / "text" / "ab" / "ab12.safetensors"
+    assert list((tmp_path / "text" / "ab").iterdir()) == [stored]  # no temp file left behind
     loaded = cache.get("text", "ab12")
     assert loaded is not None and loaded["tokens"] == ["[CLS]", "hi", "[SEP]"]
     assert torch.equal(loaded["pooled"], torch.arange(3.0)) and loaded["n"] == 3
     assert cache.get("text", "cd34") is None
     assert cache.stats.as_dict() == {"hits": 1, "misses": 1, "corrupt": 0, "write_errors": 0}
+
+
+def test_an_entry_written_by_an_earlier_version_is_still_read(tmp_path: Path) -> None:
+    cache = FeatureCache(tmp_path)
+    legacy = cache.path("image", "ab99").with_suffix(".pt")
+    legacy.parent.mkdir(parents=True)
+    torch.save({"steps": torch.ones(4, 2), "colour": torch.zeros(3)}, legacy)
+    entry = cache.get("image", "ab99", ("steps", "colour"))
+    assert entry is not None and torch.equal(entry["steps"], torch.ones(4, 2))
+    assert cache.stats.hits == 1
+
+
+def test_an_entry_cannot_smuggle_code(tmp_path: Path) -> None:
+    """Entries are data only: a pickle payload under an entry's name is refused, not run."""
+    import pickle
+
+    class Boom:
+        def __reduce__(self):
+            return (Path(tmp_path / "ran").write_text, ("code ran",))
+
+    cache = FeatureCache(tmp_path)
+    current = cache.path("text", "ee00")
+    current.parent.mkdir(parents=True)
+    for path in (current, current.with_suffix(".pt")):  # the current format, then a legacy file
+        path.write_bytes(pickle.dumps({"pooled": Boom()}))
+        assert cache.get("text", "ee00") is None and not (tmp_path / "ran").exists()
+        path.unlink()
+    assert cache.stats.corrupt == 2
 
 
 def test_a_corrupt_file_is_a_miss_and_is_overwritten(tmp_path: Path) -> None:

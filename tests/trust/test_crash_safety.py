@@ -16,6 +16,7 @@ import torch
 from sqlalchemy import create_engine, text
 
 from amm_core.cli.storage import open_workspace
+from amm_core.features.cache import decode_entry
 from amm_core.workspace import Settings
 from tests.trust.fixtures import MGID_NAME, amm_json, sqlite_url, table_counts
 
@@ -110,8 +111,8 @@ def test_training_killed_mid_run_is_shown_failed_and_resumable(mgid_home: Path):
 
 
 def _cache_entries(home: Path) -> dict[str, dict]:
-    return {p.relative_to(home / "cache").as_posix(): torch.load(p, weights_only=True)
-            for p in sorted((home / "cache").rglob("*.pt"))}
+    return {p.relative_to(home / "cache").as_posix(): decode_entry(p.read_bytes())
+            for p in sorted((home / "cache").rglob("*.safetensors"))}
 
 
 def _same(a: dict, b: dict) -> bool:
