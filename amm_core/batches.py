@@ -107,6 +107,31 @@ class SplitTensors:
         for start in range(0, len(order), batch_size):
             yield self.batch(order[start : start + batch_size])
 
+    def bucketed_batches(self, generator: torch.Generator, batch_size: int,
+                         window: int) -> list[Tensor]:
+        """One training epoch's batches (index tensors) of similar text length.
+
+        Shuffle, cut into windows of `window` batches, sort each window by text length (stable,
+        so equal lengths stay shuffled), cut it into batches, then shuffle the batch order: each
+        batch pads to a length close to its own texts' instead of the longest of a random draw.
+        The same scheme as Hugging Face's `group_by_length` sampler; `window=1` is a plain shuffle.
+        """
+        order = torch.randperm(len(self), generator=generator)
+        if window > 1:
+            lengths = self.text_length.cpu()[order]
+            span = batch_size * window
+            pieces = [order[start : start + span] for start in range(0, len(order), span)]
+            sorted_pieces = []
+            for start, piece in zip(range(0, len(order), span), pieces, strict=True):
+                by_length = torch.argsort(lengths[start : start + len(piece)], stable=True)
+                sorted_pieces.append(piece[by_length])
+            order = torch.cat(sorted_pieces) if sorted_pieces else order
+        batches = list(order.split(batch_size))
+        if window > 1:
+            shuffle = torch.randperm(len(batches), generator=generator).tolist()
+            batches = [batches[i] for i in shuffle]
+        return batches
+
     def length_order(self) -> Tensor:
         """Items by text length (stable): evaluation batches then carry little padding."""
         return torch.argsort(self.text_length.cpu(), stable=True)

@@ -82,6 +82,9 @@ class TrainConfig:
     patience: int = 15  # early stopping on dev main-task micro-F1 (choice)
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
+    # Training batches of similar text length (choice, amm_core/batches.py): shuffled windows of
+    # this many batches are sorted by length before batching; 1 = plain shuffle. See README.
+    length_window: int = 16
 
 
 @dataclass(frozen=True)

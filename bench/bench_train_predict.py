@@ -7,6 +7,8 @@ Training runs on synthetic cached features of MGID size (captions ~20 tokens, 4 
 measures the model alone; the 100-epoch time is extrapolated from the measured epochs (the first
 includes oneDNN's one-off kernel set-up per sequence length). `--batch-sizes` also prints the
 speed of one epoch at other batch sizes, for information only: training keeps the paper's 64.
+One epoch of the previous loop (plain shuffle, unfused Adam) is timed in the same run as the
+baseline for the current one (length-bucketed batches, fused Adam).
 Upload latency is text + image through a warm `Predictor` (features computed, not cached).
 """
 
@@ -22,9 +24,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from amm_core import train as amm_train
 from amm_core.config import resolve_config
 from amm_core.data.demo_mgid import write_mgid_demo
 from amm_core.dataset import FeatureItem
+from amm_core.model.loss import weight_decay_groups
 from amm_core.predict import Predictor
 from amm_core.train import train_model
 
@@ -41,6 +45,25 @@ def synthetic_items(n: int, seed: int = 0) -> list[FeatureItem]:
             labels={"depression": i % 2, "emotion": i % 6},
         ))
     return items
+
+
+def epoch_speed(train: list[FeatureItem], genders: dict, folder: Path, window: int | None,
+                fused: bool) -> float:
+    """samples/s of one epoch without dev evaluation; `window=1, fused=False` is the loop as it
+    was before length-bucketed batches and the fused Adam step (the same-run baseline)."""
+    overrides: dict = {"epochs": 1}
+    if window is not None:
+        overrides["length_window"] = window
+    config = resolve_config("mgid", {"train": overrides})
+    original = amm_train.make_optimizer
+    if not fused:
+        amm_train.make_optimizer = lambda model, lr, wd: torch.optim.Adam(
+            weight_decay_groups(model, wd), lr=lr)
+    try:
+        result = train_model(train, [], config, {"emotion": list("abcdef")}, genders, folder)
+    finally:
+        amm_train.make_optimizer = original
+    return result.samples_per_second
 
 
 def main() -> None:
@@ -63,6 +86,11 @@ def main() -> None:
         print(f"training                 {result.samples_per_second:8.1f} samples/s "
               f"({per_epoch:.1f} s/epoch incl. dev) -> 100 epochs of {args.samples}: "
               f"{100 * per_epoch / 60:.1f} min")
+        baseline = epoch_speed(train, genders, root / "baseline", window=1, fused=False)
+        current = epoch_speed(train, genders, root / "current", window=None, fused=True)
+        print(f"  one epoch, no dev: plain shuffle + unfused Adam {baseline:6.1f} samples/s, "
+              f"length-bucketed + fused Adam {current:6.1f} samples/s -> "
+              f"{current / baseline:.2f}x")
         for size in [int(s) for s in args.batch_sizes.split(",") if s.strip()]:
             other = resolve_config("mgid", {"train": {"epochs": 1, "batch_size": size}})
             timed = train_model(train, [], other, {"emotion": list("abcdef")}, genders,

@@ -110,21 +110,22 @@ def test_predict_items_keeps_item_order() -> None:
 
 
 def _reference_history(train, dev, config) -> list[tuple[float, float]]:
-    """The training loop before pre-collation: collate per step, packed RNNs.
-    Returns (mean train loss, dev depression micro-F1) per epoch."""
+    """The training loop before pre-collation: collate per step, packed RNNs, unfused Adam, over
+    the same length-bucketed batches. Returns (mean train loss, dev micro-F1) per epoch."""
     seed_everything(config.train.seed)
     model = build_model(config.model)
     optimizer = torch.optim.Adam(weight_decay_groups(model, config.train.weight_decay),
                                  lr=config.train.lr)
     normaliser = VisualNormaliser.fit(train, config.model.visual_dim)
     generator = torch.Generator().manual_seed(config.train.seed)
+    lengths = SplitTensors.build(train, _genders(), config.model, normaliser)
     losses = []
     for _ in range(config.train.epochs):
         model.train()
-        order = torch.randperm(len(train), generator=generator).tolist()
         total = []
-        for start in range(0, len(order), config.train.batch_size):
-            chosen = [train[i] for i in order[start : start + config.train.batch_size]]
+        tc = config.train
+        for indices in lengths.bucketed_batches(generator, tc.batch_size, tc.length_window):
+            chosen = [train[i] for i in indices.tolist()]
             loss = model(collate(chosen, _genders(), config.model, normaliser)).loss
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -150,3 +151,24 @@ def test_training_learns_what_the_per_step_collate_path_learned(
     fast = [(r["loss"], r["dev_depression_micro_f1"]) for r in runs[0].history]
     assert np.allclose(fast, reference, atol=1e-4), (fast, reference)
     assert runs[0].best_epoch >= 1 and (tmp_path / "a" / "best.pt").exists()
+
+
+def _padding(split: SplitTensors, batches: list[torch.Tensor]) -> int:
+    """Padded text steps the batches carry (each pads to its longest text)."""
+    return sum(int(split.text_length[b].max() * len(b) - split.text_length[b].sum())
+               for b in batches)
+
+
+def test_length_bucketed_batches_cover_each_item_once_and_pad_less() -> None:
+    items, config = _items(400, 6), _config()
+    split = SplitTensors.build(items, _genders(), config.model)
+    plain = split.bucketed_batches(torch.Generator().manual_seed(5), 16, window=1)
+    bucketed = split.bucketed_batches(torch.Generator().manual_seed(5), 16, window=8)
+    for batches in (plain, bucketed):
+        assert sorted(torch.cat(batches).tolist()) == list(range(400))
+        assert [len(b) for b in batches].count(16) == 25
+    assert torch.equal(torch.cat(plain), torch.randperm(400, generator=torch.Generator()
+                                                        .manual_seed(5)))  # window 1: a shuffle
+    assert _padding(split, bucketed) < _padding(split, plain) / 3
+    again = split.bucketed_batches(torch.Generator().manual_seed(6), 16, window=8)
+    assert [b.tolist() for b in again] != [b.tolist() for b in bucketed]  # still shuffled
