@@ -41,6 +41,8 @@ AMM = GridRun("amm", "text+image")
 PAPER_SUITE: tuple[TableRow, ...] = (
     TableRow("III: modalities", "Linear probe (floor)", GridRun("linear", "text+image"),
              "depression"),
+    TableRow("III: modalities", "Linear probe, text only (floor for Text-AMM)",
+             GridRun("linear", "text"), "depression"),
     TableRow("III: modalities", "Text-AMM", GridRun("amm", "text"), "depression"),
     TableRow("III: modalities", "Image-AMM", GridRun("amm", "image"), "depression"),
     TableRow("III: modalities", "AMM (text+image)", AMM, "depression"),
@@ -72,6 +74,8 @@ Results = dict[str, "Metrics | list[Metrics]"]  # grid key -> one run's metrics,
 COMPARISONS: tuple[tuple[str, GridRun, GridRun, str], ...] = (
     ("AMM - linear probe", AMM, GridRun("linear", "text+image"), "depression"),
     ("AMM - Text-AMM", AMM, GridRun("amm", "text"), "depression"),
+    ("Text-AMM - linear probe (text)", GridRun("amm", "text"), GridRun("linear", "text"),
+     "depression"),
     ("AMM - Image-AMM", AMM, GridRun("amm", "image"), "depression"),
     ("AMM - without I_e", AMM, GridRun("no_ie", "text+image"), "depression"),
     ("AMM - without I_t", AMM, GridRun("no_it", "text+image"), "depression"),

@@ -193,7 +193,8 @@ def _vague_caption(rng: np.random.Generator, content: str) -> str:
     """A caption on a phrase `content` shares with other classes, with no mood word."""
     phrases = tuple(p for p, classes in vocab.SHARED_SCENES.items() if content in classes)
     person = _pick(rng, vocab.PEOPLE)
-    return f"A {person} {_pick(rng, phrases)}{_pick(rng, vocab.VAGUE_TAILS)}."
+    person = f"{'An' if person[0] in 'aeiou' else 'A'} {person}"
+    return f"{person} {_pick(rng, phrases)}{_pick(rng, vocab.VAGUE_TAILS)}."
 
 
 def _share_images(rng: np.random.Generator, posts: list[DemoPost]) -> list[DemoPost]:

@@ -94,8 +94,8 @@ def test_paper_tables_put_the_papers_numbers_beside_ours(suite_home):
     modalities = tables[0].set_index("model")
     amm = modalities.loc["AMM (text+image)"]
     assert amm["paper micro-F1 %"] == 74.1
-    assert amm["ours micro-F1 %"] == 53.0  # the fourth grid run: 0.5 + 3/100
-    assert amm["ours − paper"] == pytest.approx(53.0 - 74.1, abs=0.05)
+    assert amm["ours micro-F1 %"] == 54.0  # the fifth grid run: 0.5 + 4/100
+    assert amm["ours − paper"] == pytest.approx(54.0 - 74.1, abs=0.05)
     assert tables[3].equals(tables[0])  # the report file says the same
 
 

@@ -26,7 +26,7 @@ def test_paper_suite_report(trained_home, tmp_path, capsys):
     code, out, err = amm_json(capsys, "experiment", "--dataset", "small", "--suite", "paper",
                               "--epochs", "1", "--out", str(out_dir), "--home", str(home))
     assert code == 0, err
-    assert out["runs"] == len(suite_runs()) == 9
+    assert out["runs"] == len(suite_runs()) == 10
     assert len(out["rows"]) == len(PAPER_SUITE)
     rows = list(csv.DictReader((out_dir / "report.csv").open(encoding="utf-8")))
     assert len(rows) == len(PAPER_SUITE)
