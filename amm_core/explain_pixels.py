@@ -82,8 +82,9 @@ def pixel_attribution(
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     _check_image_run(predictor, task)
-    picture = as_rgb(image)
-    forward, x = _image_graph(predictor, picture, task, item)
+    picture = as_rgb(image)  # full size: the map comes back at this size, for the overlay
+    rgb = network_input(image, picture, predictor.config.features.image_input_size())
+    forward, x = _image_graph(predictor, rgb, task, item)
     with torch.no_grad():
         logits = forward(x)
     index = resolve_target(class_names(predictor, task, logits.shape[-1]), target, logits[0])
@@ -96,6 +97,19 @@ def pixel_attribution(
     import cv2
 
     return cv2.resize(pixels, picture.size, interpolation=cv2.INTER_LINEAR).astype(np.float32)
+
+
+def network_input(image: ImageInput, picture: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    """The (h, w, 3) uint8 array the encoder sees: for bytes and files the very decode the
+    feature cache used (`decode_resized`, with the JPEG DCT shortcut), so the explained input is
+    the predicted one; an already decoded picture is resized as it is."""
+    from amm_core.features.image import decode_resized, resize_rgb
+
+    if isinstance(image, bytes):
+        return decode_resized(image, "image", size)
+    if isinstance(image, (str, Path)):
+        return decode_resized(Path(image).read_bytes(), Path(image).name, size)
+    return resize_rgb(picture, *size)
 
 
 def _check_image_run(predictor: Predictor, task: str) -> None:
@@ -113,15 +127,14 @@ def _check_image_run(predictor: Predictor, task: str) -> None:
 
 
 def _image_graph(
-    predictor: Predictor, picture: Image.Image, task: str, item: FeatureItem | None
+    predictor: Predictor, rgb: np.ndarray, task: str, item: FeatureItem | None
 ) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor]:
     """forward(x (N, 3, h, w) normalised) -> task logits (N, C), and the image's own x."""
     from amm_core.features.colour import hsv_histogram
-    from amm_core.features.image import resize_rgb, zone_tensor
+    from amm_core.features.image import zone_tensor
     from amm_core.features.vision import load_vision_encoder
 
     features, device = predictor.config.features, predictor.device
-    rgb = resize_rgb(picture, *features.image_input_size())
     encoder = load_vision_encoder(device)
     context = _context_item(predictor, item, rgb, features.n_zones, hsv_histogram)
     batch = collate([context], predictor.genders, predictor.config.model).to(device)

@@ -99,3 +99,31 @@ def test_paper_zones_recompute_only_the_touched_strips_and_match_the_full_pass()
         full = zone_tensor(model, x, 4, "crops")
     assert torch.allclose(cached, full, atol=1e-4)
     assert torch.equal(cached[1, 1:], cached[0, 1:]) and not torch.equal(cached[1, 0], cached[0, 0])
+
+
+def test_the_explained_pixels_are_the_pixels_the_features_were_computed_from(tmp_path) -> None:
+    """A large JPEG is decoded for the features with libjpeg's DCT downscaling; the pixel map
+    must explain that same input, not a full-size decode resized (slightly different pixels)."""
+    import cv2
+
+    from amm_core.explain_pixels import as_rgb, network_input
+    from amm_core.features.cache import FeatureCache
+    from amm_core.features.extract import ImageFeaturizer
+    from amm_core.features.image import resize_rgb, zone_features
+    from amm_core.features.vision import load_vision_encoder
+
+    rng = np.random.default_rng(3)
+    big = cv2.GaussianBlur(rng.integers(0, 256, (960, 1280, 3), dtype=np.uint8), (0, 0), 3)
+    data = cv2.imencode(".jpg", big)[1].tobytes()
+    (tmp_path / "big.jpg").write_bytes(data)
+    size = FEATURES.image_input_size()
+    full_decode = resize_rgb(as_rgb(data), *size)
+    for source, as_featurized in ((data, ("big.jpg", data)), (tmp_path / "big.jpg",) * 2):
+        explained = network_input(source, as_rgb(data), size)
+        assert explained.shape == (size[1], size[0], 3)
+        assert not np.array_equal(explained, full_decode)  # the shortcut changes pixels ...
+        # ... and the featurizer saw exactly the explained pixels: same zone features
+        encoder = load_vision_encoder(torch.device("cpu"))
+        cached = ImageFeaturizer(FEATURES, FeatureCache(None))([as_featurized])[0].steps
+        ours = zone_features(encoder, explained[None], FEATURES.n_zones, FEATURES.zone_mode)[0]
+        assert torch.allclose(ours, cached, atol=1e-4)
