@@ -64,6 +64,10 @@ class ModelConfig:
     n_heads: int = 8
     lstm_hidden: int = 128  # task LSTMs
     inter_task_residual: bool = True  # choice, see amm_core/model docs
+    # (choice) Task heads pool the text and the visual part of M^(m) separately (heads.py):
+    # on demo-mgid's dev split (3 seeds) 88.1 -> 88.9 micro-F1 at 15 epochs. False = one
+    # pooling over the whole sequence, which is what checkpoints without this field used.
+    per_modality_pooling: bool = True
     dropout: float = 0.2
     n_depression_classes: int = 2
     n_emotion_classes: int = 6
@@ -131,5 +135,11 @@ def to_dict(config: RunConfig) -> dict[str, Any]:
     return asdict(config)
 
 
+# Fields added after checkpoints were first written, with the value those checkpoints used.
+LEGACY_MODEL_FIELDS = {"per_modality_pooling": False}
+
+
 def from_dict(data: dict[str, Any]) -> RunConfig:
-    return resolve_config(None, data)
+    """A stored config (a checkpoint's); a field it predates gets the value it was trained with."""
+    model = {**LEGACY_MODEL_FIELDS, **data.get("model", {})}
+    return resolve_config(None, {**data, "model": model})

@@ -222,9 +222,10 @@ class AMM(AMMBase):
             dropout=c.dropout,
         )
         classes = task_classes(c)
-        self.heads = nn.ModuleDict(
-            {t: AttentionPoolHead(c.lstm_hidden, classes[t], c.dropout) for t in tasks}
-        )
+        self.heads = nn.ModuleDict({
+            t: AttentionPoolHead(c.lstm_hidden, classes[t], c.dropout, c.per_modality_pooling)
+            for t in tasks
+        })
         init_uniform_(self, c.init_range)
 
     def compute(
@@ -260,7 +261,8 @@ class AMM(AMMBase):
             fused_mask = torch.cat([t_mask, v_mask], dim=1)  # (B, Lt+Lv)
         # Task LSTMs and inter-task attention I_t, then one head per task.
         sequences, inter_task_weights = self.task_sequences(fused, fused_mask)
-        logits = {t: self.heads[t](sequences[t], fused_mask) for t in self.tasks}  # (B, C)
+        text_steps = xt.shape[1]  # M^(m) and the concatenation both put the text part first
+        logits = {t: self.heads[t](sequences[t], fused_mask, text_steps) for t in self.tasks}
         return AMMOutput(
             logits=logits,
             probs={t: torch.softmax(v, dim=-1) for t, v in logits.items()},

@@ -161,3 +161,33 @@ def test_batch_to_device_and_output_cpu(mixed_batch: AMMBatch) -> None:
     out = build_model(tiny_config())(moved).cpu()
     assert not out.logits["depression"].requires_grad
     assert out.inter_task is not None and not out.inter_task["dep_from_emo"].requires_grad
+
+
+def test_per_modality_heads_pool_each_part_and_a_missing_part_adds_nothing(
+    mixed_batch: AMMBatch,
+) -> None:
+    torch.manual_seed(0)
+    model = build_model(tiny_config(per_modality_pooling=True)).eval()
+    head = model.heads["depression"]
+    assert head.visual_pool is not None and head.classifier[1].in_features == 2 * 12
+    seq, mask = torch.randn(4, 7, 12), torch.ones(4, 7, dtype=torch.bool)
+    mask[0, 3:] = False  # row 0: no visual part at all
+    moved = seq.clone()
+    moved[0, 3:] = 1e3  # whatever sits in a masked part is ignored
+    assert torch.equal(head(seq, mask, 3), head(moved, mask, 3))
+    text_only = head.classifier(torch.cat([head.pool(seq[:1, :3], mask[:1, :3])[0],
+                                           torch.zeros(1, 12)], dim=-1))
+    assert torch.allclose(head(seq, mask, 3)[:1], text_only)
+    with pytest.raises(ValueError, match="length of the text part"):
+        head(seq, mask)
+
+
+def test_a_config_stored_before_per_modality_pooling_loads_as_it_was_trained() -> None:
+    from dataclasses import asdict
+
+    from amm_core.config import RunConfig, from_dict
+
+    stored = asdict(RunConfig())
+    assert from_dict(stored).model.per_modality_pooling is True  # new runs keep theirs
+    del stored["model"]["per_modality_pooling"]
+    assert from_dict(stored).model.per_modality_pooling is False
