@@ -14,10 +14,10 @@ from amm_core.cli.output import Output
 from amm_core.cli.storage import Workspace
 
 Progress = Callable[[float, str], None]
-# demo-mgid epochs, chosen on its dev split (600-post demo, seed 0, 20-25 epoch runs): the best
-# dev depression micro-F1 came at epoch 8 (Table II lr 0.005, dropout 0.2: dev 86.7), 8 (dropout
-# 0.4: 87.8) and 13 (lr 0.001: 87.8), so 15 epochs lose nothing and keep first launch short.
-# The lr / dropout differences are one dev post of 90: the paper's Table II values stay.
+# demo-mgid epochs: with per-modality heads the best dev epoch of 30-epoch runs came at 15, 10
+# and 28 (seeds 0-2; dev micro-F1 moves by a post or two of 90 between epochs), so 15 epochs
+# keep the first launch short at little cost. Table II's lr / dropout stay (alternatives did
+# not improve dev micro-F1).
 DEMO_RUNS = (
     # (run name, dataset, epochs)
     ("demo-amm", "demo-mgid", 15),
