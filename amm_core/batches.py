@@ -117,20 +117,14 @@ class SplitTensors:
         The same scheme as Hugging Face's `group_by_length` sampler; `window=1` is a plain shuffle.
         """
         order = torch.randperm(len(self), generator=generator)
-        if window > 1:
-            lengths = self.text_length.cpu()[order]
-            span = batch_size * window
-            pieces = [order[start : start + span] for start in range(0, len(order), span)]
-            sorted_pieces = []
-            for start, piece in zip(range(0, len(order), span), pieces, strict=True):
-                by_length = torch.argsort(lengths[start : start + len(piece)], stable=True)
-                sorted_pieces.append(piece[by_length])
-            order = torch.cat(sorted_pieces) if sorted_pieces else order
-        batches = list(order.split(batch_size))
-        if window > 1:
-            shuffle = torch.randperm(len(batches), generator=generator).tolist()
-            batches = [batches[i] for i in shuffle]
-        return batches
+        if window <= 1 or len(order) == 0:
+            return list(order.split(batch_size))
+        lengths = self.text_length.cpu()
+        windows = [piece[torch.argsort(lengths[piece], stable=True)]
+                   for piece in order.split(batch_size * window)]
+        batches = list(torch.cat(windows).split(batch_size))
+        shuffle = torch.randperm(len(batches), generator=generator).tolist()
+        return [batches[i] for i in shuffle]
 
     def length_order(self) -> Tensor:
         """Items by text length (stable): evaluation batches then carry little padding."""
