@@ -79,6 +79,14 @@ def _undo_stack(events: Sequence[Event], annotator: str) -> list[Event]:
     return stack
 
 
+def live_events(events: Sequence[Event]) -> list[Event]:
+    """The label events still in force: every annotator's create/change events not undone,
+    and the adjudications (which undo never touches)."""
+    annotators = dict.fromkeys(e.annotator for e in _ordered(events))
+    live = [e for annotator in annotators for e in _undo_stack(events, annotator)]
+    return live + [e for e in events if e.action == "adjudicate"]
+
+
 def undo_event(events: Sequence[Event], annotator: str, note: str | None = None) -> Event | None:
     """Event reverting `annotator`'s most recent create/change that is not undone yet.
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from amm_core.cli.storage import Workspace
 from annotations.queues import QueueContext, QueueItem, next_item
-from annotations.workflow import Event, undo_event
+from annotations.workflow import UNDOABLE, Event, live_events, undo_event
 from app import annotation_checks as checks
 from db import admin, crud, relabel
 from db import annotations as store
@@ -114,8 +114,12 @@ def _open_relabel_requests(workspace: Workspace, dataset: str) -> dict[int, str]
             if found is None:
                 return {}
             requests = relabel.open_requests(session, found.id)
-            if requests and relabel.resolve_answered(session, found.id):
-                requests = relabel.open_requests(session, found.id)
+            if requests:
+                events = _label_events(session, relabel.requested_samples(session, found.id))
+                live = {e.seq for e in live_events(events)}
+                undone = [e.seq for e in events if e.action in UNDOABLE and e.seq not in live]
+                if relabel.resolve_answered(session, found.id, undone):
+                    requests = relabel.open_requests(session, found.id)
         return {r.sample_id: f"re-label requested by {r.requested_by}: {r.reason}"
                 for r in requests}
 
@@ -174,9 +178,25 @@ def undo_last(workspace: Workspace, annotator: str) -> int | None:
                 store.clear_label(session, undo.sample_id, who)
             else:
                 store.set_label(session, undo.sample_id, who, undo.new_label, action="undo")
+            _reopen_requests(session, undo.sample_id)
             return undo.sample_id
 
     return store.retry_conflicts(work)
+
+
+def _label_events(session, sample_ids: list[int]) -> list[Event]:
+    """Every annotation event of these samples, as workflow events (seq = event id)."""
+    rows = session.execute(select(AnnotationEvent, Annotator.name)
+                           .join(Annotator, AnnotationEvent.annotator_id == Annotator.id)
+                           .where(AnnotationEvent.sample_id.in_(sample_ids))).all()
+    return [Event(e.sample_id, name, e.action, e.old_label, e.new_label, e.note, e.id)
+            for e, name in rows]
+
+
+def _reopen_requests(session, sample_id: int) -> None:
+    """A re-labelling request answered by the label just undone is open again."""
+    live = live_events(_label_events(session, [sample_id]))
+    relabel.reopen_unanswered(session, sample_id, [e.seq for e in live])
 
 
 def progress(workspace: Workspace, dataset: str, annotator: str) -> dict[str, int]:

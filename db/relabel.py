@@ -2,7 +2,8 @@
 
 A request is open until a new label is given to its sample after it was made; then
 `resolved_at` is set (by `resolve_sample` when the label is given through the dashboard, and by
-`resolve_answered` for labels that arrived another way, e.g. `amm annotate import`).
+`resolve_answered` for labels that arrived another way, e.g. `amm annotate import`). Undoing the
+label that answered it opens it again (`reopen_unanswered`).
 Callers own the transaction (`with session.begin()`).
 """
 
@@ -52,20 +53,31 @@ def create_requests(session: Session, sample_ids: Iterable[int], reason: str,
     return len(fresh)
 
 
-def _answered():
-    """SQL condition: a label event on the request's sample at or after the request."""
-    return exists().where(AnnotationEvent.sample_id == RelabelRequest.sample_id,
-                          AnnotationEvent.created_at >= RelabelRequest.created_at,
-                          AnnotationEvent.action.in_(LABEL_ACTIONS))
+def _answered(undone: Iterable[int] = ()):
+    """SQL condition: a label event on the request's sample at or after the request (events in
+    `undone`, labels later undone, do not count)."""
+    condition = exists().where(AnnotationEvent.sample_id == RelabelRequest.sample_id,
+                               AnnotationEvent.created_at >= RelabelRequest.created_at,
+                               AnnotationEvent.action.in_(LABEL_ACTIONS))
+    undone = list(undone)
+    return condition.where(AnnotationEvent.id.not_in(undone)) if undone else condition
 
 
-def resolve_answered(session: Session, dataset_id: int) -> int:
-    """Close the dataset's open requests whose sample got a new label since; returns how many."""
+def requested_samples(session: Session, dataset_id: int) -> list[int]:
+    """Samples of the dataset with an open request."""
+    return list(session.scalars(select(RelabelRequest.sample_id).join(Sample).where(
+        Sample.dataset_id == dataset_id, RelabelRequest.resolved_at.is_(None)).distinct()))
+
+
+def resolve_answered(session: Session, dataset_id: int, undone_event_ids: Iterable[int] = ()
+                     ) -> int:
+    """Close the dataset's open requests whose sample got a new label since (one not undone:
+    `undone_event_ids`); returns how many."""
     in_dataset = select(Sample.id).where(Sample.dataset_id == dataset_id)
     result = session.execute(
         update(RelabelRequest)
         .where(RelabelRequest.resolved_at.is_(None), RelabelRequest.sample_id.in_(in_dataset),
-               _answered())
+               _answered(undone_event_ids))
         .values(resolved_at=utcnow())
         .execution_options(synchronize_session=False))
     return int(result.rowcount or 0)
@@ -97,3 +109,19 @@ def sample_requests(session: Session, sample_ids: Iterable[int]) -> dict[int, da
              .where(RelabelRequest.sample_id.in_(list(sample_ids)))
              .order_by(RelabelRequest.created_at, RelabelRequest.id))
     return {sid: resolved for sid, resolved in session.execute(query)}
+
+
+def reopen_unanswered(session: Session, sample_id: int, live_event_ids: Iterable[int]) -> int:
+    """Open again the sample's resolved requests that no label still in force answers (after an
+    undo). `live_event_ids`: the sample's label events not undone. Returns how many reopened."""
+    live = list(live_event_ids)
+    times = list(session.scalars(select(AnnotationEvent.created_at).where(
+        AnnotationEvent.id.in_(live), AnnotationEvent.sample_id == sample_id))) if live else []
+    reopened = 0
+    for request in session.scalars(select(RelabelRequest).where(
+            RelabelRequest.sample_id == sample_id, RelabelRequest.resolved_at.is_not(None))):
+        if not any(when >= request.created_at for when in times):
+            request.resolved_at = None
+            reopened += 1
+    session.flush()
+    return reopened

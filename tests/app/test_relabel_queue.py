@@ -83,6 +83,25 @@ def test_request_is_served_first_then_resolved_by_a_new_label(daic_home):
     assert all(r.resolved_at is not None for r in _requests(workspace))
 
 
+def test_undoing_the_answering_label_reopens_the_request(daic_home):
+    workspace = open_workspace(Settings.resolve(daic_home))
+    sample = ann.next_view(workspace, "daic", "ana", "annotator", last_sample=None,
+                           skipped=set()).sample_id
+    assert issues.send_to_relabel(workspace, None, [sample], "check the sigh", "lead") == 1
+    ann.give_label(workspace, sample, "ana", "sad", None)
+    assert _requests(workspace)[0].resolved_at is not None
+    assert ann.undo_last(workspace, "ana") == sample
+    assert _requests(workspace)[0].resolved_at is None  # open again ...
+    served = ann.next_view(workspace, "daic", "ana", "annotator", last_sample=None,
+                           skipped=set())
+    assert served.sample_id == sample and "check the sigh" in served.reason  # ... and served
+    # answered by two people: undoing one label leaves the other's answer standing
+    ann.give_label(workspace, sample, "ana", "sad", None)
+    ann.give_label(workspace, sample, "ben", "non-sad", None)
+    assert ann.undo_last(workspace, "ana") == sample
+    assert _requests(workspace)[0].resolved_at is not None
+
+
 def test_bad_requests_write_nothing(daic_home):
     workspace = open_workspace(Settings.resolve(daic_home))
     sample = ann.next_view(workspace, "daic", "ana", "annotator", last_sample=None,
