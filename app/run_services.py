@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from amm_core.cli.process import process_start
 from amm_core.cli.storage import Workspace
 from db import crud
 from db import runs as db_runs
@@ -59,6 +60,7 @@ class Launch:
     command: list[str]
     log: str
     started_at: str
+    start: int | None = None  # process start (clock ticks since boot): a recycled pid differs
 
 
 def variants() -> list[str]:
@@ -100,7 +102,7 @@ def validate(workspace: Workspace, form: TrainForm) -> None:
         if crud.get_run(session, form.name) is not None:
             raise ValueError(f"a run named '{form.name}' already exists; choose another name")
     launch = read_launch(workspace, form.name)
-    if launch is not None and _alive(launch.pid, launch.host):
+    if launch is not None and _alive(launch.pid, launch.host, launch.start):
         raise ValueError(f"a run named '{form.name}' is already starting")
 
 
@@ -131,7 +133,7 @@ def start_training(workspace: Workspace, form: TrainForm) -> Launch:
     threading.Thread(target=process.wait, daemon=True, name=f"amm-train-{form.name}").start()
     launch = Launch(name=form.name, dataset=form.dataset, variant=form.variant, pid=process.pid,
                     host=socket.gethostname(), command=command, log=str(run_dir / LOG_FILE),
-                    started_at=utcnow().isoformat())
+                    started_at=utcnow().isoformat(), start=process_start(process.pid))
     (run_dir / LAUNCH_FILE).write_text(json.dumps(asdict(launch), indent=2), encoding="utf-8")
     return launch
 
@@ -155,8 +157,9 @@ def read_launch(workspace: Workspace, name: str) -> Launch | None:
         return None
 
 
-def _alive(pid: int | None, host: str | None) -> bool:
-    """Is the training process still there? Unknown (another host, no pid) counts as alive."""
+def _alive(pid: int | None, host: str | None, start: int | None = None) -> bool:
+    """Is the training process still there? Unknown (another host, no pid) counts as alive;
+    a process with the same pid but another start time is a later one (the pid was reused)."""
     if not pid or (host and host != socket.gethostname()):
         return True
     try:
@@ -165,6 +168,8 @@ def _alive(pid: int | None, host: str | None) -> bool:
         return False
     except PermissionError:
         return True
+    if start is not None and process_start(pid) not in (None, start):
+        return False
     try:  # a zombie (ended, not yet reaped by its parent) is not running either
         stat = Path(f"/proc/{pid}/stat").read_text()
         return stat.rsplit(")", 1)[1].split()[0] != "Z"
@@ -178,7 +183,8 @@ def mark_dead_runs(workspace: Workspace) -> list[str]:
         suspects = [(r.id, r.name, (r.config or {}).get("process") or {})
                     for r in db_runs.list_runs(session) if r.status in ACTIVE_STATUSES]
     dead = [(run_id, name, info) for run_id, name, info in suspects
-            if info.get("pid") and not _alive(info.get("pid"), info.get("host"))]
+            if info.get("pid")
+            and not _alive(info.get("pid"), info.get("host"), info.get("start"))]
     marked = []
     for run_id, name, info in dead:
         message = (f"the training process (pid {info['pid']}) stopped without finishing; "
@@ -233,7 +239,7 @@ def starting_rows(workspace: Workspace, known: set[str]) -> list[dict[str, Any]]
         launch = read_launch(workspace, path.parent.name)
         if launch is None or launch.name in known:
             continue
-        alive = _alive(launch.pid, launch.host)
+        alive = _alive(launch.pid, launch.host, launch.start)
         rows.append({"run": launch.name, "dataset": launch.dataset, "variant": launch.variant,
                      "status": "starting" if alive else "failed", "progress": 0,
                      "created": _when(datetime.fromisoformat(launch.started_at)),

@@ -4,8 +4,6 @@ on dev and test, predictions for every sample. Used by `amm train`, `amm experim
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -14,6 +12,7 @@ from typing import Any
 from amm_core.checkpoint import file_sha256
 from amm_core.cli.model_data import DatasetSamples, featurize, load_dataset
 from amm_core.cli.output import CommandError, Output, one_line
+from amm_core.cli.process import process_info
 from amm_core.cli.storage import Workspace
 from amm_core.config import MODALITIES, RunConfig, resolve_config, to_dict
 from amm_core.dataset import gender_table
@@ -121,11 +120,6 @@ def _start_run(workspace: Workspace, name: str, data: DatasetSamples, config: Ru
             db_runs.update_run(session, existing.id, status="running", message=None, **values)
             return existing.id
         return db_runs.create_run(session, name, **values).id
-
-
-def process_info() -> dict[str, Any]:
-    """Which process trains the run (stored in the run's config while it runs)."""
-    return {"pid": os.getpid(), "host": socket.gethostname()}
 
 
 class RunCancelled(Exception):

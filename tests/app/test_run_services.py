@@ -109,5 +109,24 @@ def test_a_run_whose_process_died_is_shown_failed(tiny_workspace):
     assert rows["elsewhere"]["status"] == "running"  # another machine's process: unknown
 
 
+def test_a_run_whose_pid_now_belongs_to_another_process_is_shown_failed(tiny_workspace):
+    """The recorded pid is alive (it is this test's), but it started at another time: the
+    training process is gone and the system gave its pid to a later one."""
+    from amm_core.cli.process import process_info
+
+    me = process_info()
+    assert me["start"] is not None
+    with tiny_workspace.sessions() as session, session.begin():
+        earlier = {**me, "start": me["start"] - 1}
+        db_runs.create_run(session, "recycled", config={"process": earlier})
+        db_runs.create_run(session, "still-here", config={"process": me})
+        db_runs.create_run(session, "older-record", config={"process": {
+            "pid": me["pid"], "host": me["host"]}})  # written before start times were stored
+    rows = {r["run"]: r for r in svc.run_rows(tiny_workspace)}
+    assert rows["recycled"]["status"] == "failed"
+    assert rows["still-here"]["status"] == "running"
+    assert rows["older-record"]["status"] == "running"
+
+
 def test_cancel_status_is_the_one_training_checks():
     assert svc.CANCEL_REQUESTED == training.CANCEL_REQUESTED
