@@ -107,9 +107,11 @@ def _attach(items: list[FeatureItem], indices: list[int], visuals: list, errors:
 def _attach_openface(
     items: list[FeatureItem], samples: Sequence[Sample], config: FeatureConfig, report: Progress
 ) -> None:
+    indices = [i for i, s in enumerate(samples) if s.media_kind == "openface" and s.media_path]
+    if not indices:
+        return  # (and pandas, which the OpenFace reader needs, is not imported: ~0.7 s)
     from amm_core.features.openface import utterance_clips
 
-    indices = [i for i, s in enumerate(samples) if s.media_kind == "openface" and s.media_path]
     for done, index in enumerate(indices, start=1):
         sample = samples[index]
         clips = utterance_clips(sample.media_path, sample.session_id or "",
