@@ -68,6 +68,7 @@ def make_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.op
     try:
         return torch.optim.Adam(groups, lr=lr, fused=True)
     except (RuntimeError, TypeError, ValueError):  # an older torch, or a device without it
+        # fresh groups: the failed constructor has already written its defaults into `groups`
         return torch.optim.Adam(weight_decay_groups(model, weight_decay), lr=lr)
 
 
