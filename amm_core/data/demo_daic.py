@@ -83,6 +83,7 @@ def plan_sessions(rng: np.random.Generator, n_sessions: int) -> list[DemoSession
     sessions = []
     for split, size in sizes.items():
         chosen, ids = ids[:size], ids[size:]
+        genders = _pair_genders(rng, size)
         for k, session_id in enumerate(chosen):
             depressed = k % 2 == 0 if size % 2 else k % 2 == 1  # odd sizes: one more depressed
             score = int(rng.integers(10, 21)) if depressed else int(rng.integers(0, 8))
@@ -91,11 +92,23 @@ def plan_sessions(rng: np.random.Generator, n_sessions: int) -> list[DemoSession
                     session_id=session_id,
                     split=split,
                     items=_phq8_items(rng, score),
-                    gender=int(rng.integers(0, 2)),
+                    gender=genders[k],
                     zipped=session_id == zipped_id,
                 )
             )
     return sorted(sessions, key=lambda s: s.session_id)
+
+
+def _pair_genders(rng: np.random.Generator, size: int) -> list[int]:
+    """One random gender per consecutive pair of sessions (one depressed, one not).
+
+    Sessions alternate depressed / not within a split, so each pair shares a gender and gender
+    carries no information about the label in any split. Drawn independently per session, a
+    demo this small (four training sessions) often ties gender to the label in train and
+    reverses the tie in dev; a model fed gender as knowledge (eq. 3) then learns the shortcut
+    and scores below chance on held-out sessions. In real DAIC-WOZ gender is a weak prior.
+    """
+    return [int(g) for g in rng.integers(0, 2, (size + 1) // 2) for _ in range(2)][:size]
 
 
 def _phq8_items(rng: np.random.Generator, score: int) -> tuple[int, ...]:
