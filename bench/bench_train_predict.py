@@ -9,6 +9,10 @@ includes oneDNN's one-off kernel set-up per sequence length). `--batch-sizes` al
 speed of one epoch at other batch sizes, for information only: training keeps the paper's 64.
 One epoch of the previous loop (plain shuffle, unfused Adam) is timed in the same run as the
 baseline for the current one (length-bucketed batches, fused Adam).
+The compute floor: the matmul FLOPs of one epoch's training steps (forward + backward, counted by
+torch's FlopCounterMode over the epoch's real bucketed batches; the oneDNN LSTM kernels are not
+counted, so it is a lower bound) divided by this machine's best measured matmul rate. No
+implementation of the same model at the same sizes can train faster than that here.
 Upload latency is text + image through a warm `Predictor` (features computed, not cached).
 """
 
@@ -25,9 +29,11 @@ import numpy as np
 import torch
 
 from amm_core import train as amm_train
+from amm_core.batches import SplitTensors
 from amm_core.config import resolve_config
 from amm_core.data.demo_mgid import write_mgid_demo
-from amm_core.dataset import FeatureItem
+from amm_core.dataset import FeatureItem, VisualNormaliser
+from amm_core.model import build_model
 from amm_core.model.loss import weight_decay_groups
 from amm_core.predict import Predictor
 from amm_core.train import train_model
@@ -66,6 +72,34 @@ def epoch_speed(train: list[FeatureItem], genders: dict, folder: Path, window: i
     return result.samples_per_second
 
 
+def matmul_peak_gflops(repeats: int = 200) -> float:
+    """The best of a large float32 matmul (1792 x 384 @ 384 x 192, the text GRU's input size)."""
+    a, b = torch.randn(1792, 384), torch.randn(384, 192)
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(repeats // 5):
+            a @ b
+        best = min(best, (time.perf_counter() - started) / (repeats // 5))
+    return 2 * 1792 * 384 * 192 / best / 1e9
+
+
+def epoch_gflop(train: list[FeatureItem], genders: dict) -> float:
+    """Matmul GFLOP of one training epoch (forward + backward over its bucketed batches)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    config = resolve_config("mgid", {})
+    normaliser = VisualNormaliser.fit(train, config.model.visual_dim)
+    split = SplitTensors.build(train, genders, config.model, normaliser)
+    model = build_model(config.model).train()
+    generator = torch.Generator().manual_seed(0)
+    tc = config.train
+    with FlopCounterMode(display=False) as counter:
+        for indices in split.bucketed_batches(generator, tc.batch_size, tc.length_window):
+            model(split.batch(indices)).loss.backward()
+    return counter.get_total_flops() / 1e9
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=3500)
@@ -91,6 +125,11 @@ def main() -> None:
         print(f"  one epoch, no dev: plain shuffle + unfused Adam {baseline:6.1f} samples/s, "
               f"length-bucketed + fused Adam {current:6.1f} samples/s -> "
               f"{current / baseline:.2f}x")
+        gflop, peak_rate = epoch_gflop(train, genders), matmul_peak_gflops()
+        floor = 100 * gflop / peak_rate
+        print(f"  compute floor: {gflop:.0f} GFLOP per epoch (matmuls, fwd + bwd) at this "
+              f"machine's best {peak_rate:.0f} GFLOP/s -> 100 epochs >= {floor / 60:.1f} min "
+              f"(measured loop: {100 * len(train) / current / 60:.1f} min without dev)")
         for size in [int(s) for s in args.batch_sizes.split(",") if s.strip()]:
             other = resolve_config("mgid", {"train": {"epochs": 1, "batch_size": size}})
             timed = train_model(train, [], other, {"emotion": list("abcdef")}, genders,
