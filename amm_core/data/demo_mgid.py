@@ -75,7 +75,7 @@ class DemoPost:
 def write_mgid_demo(csv_dir: Path, images_dir: Path, seed: int, n_posts: int) -> list[DemoPost]:
     """Write the CSVs under `csv_dir` and one `<asset id>.jpg` per distinct image."""
     posts = plan_posts(np.random.default_rng([seed, 1]), n_posts)
-    _write_csvs(csv_dir, posts)
+    write_csvs(csv_dir, posts)
     _write_images(images_dir, posts, seed)
     return posts
 
@@ -264,7 +264,8 @@ def csv_bytes(posts: list[DemoPost]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _write_csvs(csv_dir: Path, posts: list[DemoPost]) -> None:
+def write_csvs(csv_dir: Path, posts: list[DemoPost]) -> None:
+    """`<split>/<split>.csv` per split and `dataset.csv` with every row, in MGID's layout."""
     for split in ("train", "dev", "test"):
         (csv_dir / split).mkdir(parents=True, exist_ok=True)
         rows = [post for post in posts if post.split == split]

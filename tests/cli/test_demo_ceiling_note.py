@@ -13,7 +13,7 @@ from amm_core.cli import main
 from amm_core.cli.commands_experiment import _demo_ceiling
 from amm_core.cli.storage import open_workspace
 from amm_core.data import demo_ceiling as dc
-from amm_core.data.demo_mgid import csv_bytes, plan_posts
+from amm_core.data.demo_mgid import plan_posts, write_csvs
 from amm_core.workspace import Settings
 
 
@@ -22,10 +22,7 @@ def _import(root: Path, name: str, relabel_last_test_row: bool = False) -> Path:
     if relabel_last_test_row:
         last = max(i for i, p in enumerate(posts) if p.split == "test")
         posts[last] = replace(posts[last], depression=not posts[last].depression)
-    for split in ("train", "dev", "test"):
-        (root / "csv" / split).mkdir(parents=True, exist_ok=True)
-        rows = [p for p in posts if p.split == split]
-        (root / "csv" / split / f"{split}.csv").write_bytes(csv_bytes(rows))
+    write_csvs(root / "csv", posts)
     (root / "images").mkdir(exist_ok=True)  # no pictures needed: ids come from the URLs
     home = root / "home"
     assert main(["import", "mgid", "--csv-dir", str(root / "csv"), "--images",

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from amm_core.data.demo_images import draw_picture, encode_jpeg
-from amm_core.data.demo_mgid import DemoPost, _caption, csv_bytes
+from amm_core.data.demo_mgid import DemoPost, _caption, write_csvs
 
 MOODS = ("depressed", "happiness")  # demo content classes: a sad and a cheerful one
 SPLITS = {"train": 240, "dev": 60, "test": 100}
@@ -34,10 +34,7 @@ def write_interaction_corpus(csv_dir: Path, images_dir: Path, seed: int = 0) -> 
         for index in rng.permutation(len(pairs)):
             text_mood, image_mood = pairs[index]
             posts.append(_post(rng, split, len(posts), MOODS[text_mood], MOODS[image_mood]))
-    for split in SPLITS:
-        (csv_dir / split).mkdir(parents=True, exist_ok=True)
-        rows = [p for p in posts if p.split == split]
-        (csv_dir / split / f"{split}.csv").write_bytes(csv_bytes(rows))
+    write_csvs(csv_dir, posts)
     images_dir.mkdir(parents=True, exist_ok=True)
     for post in posts:
         rng_image = np.random.default_rng([seed, 12, int(post.asset_id)])
