@@ -30,7 +30,7 @@ def test_tiny_model_overfits_sixteen_samples(
         loss = model(batch).loss
         loss.backward()
         optimiser.step()
-        if loss.item() < 0.05:
+        if loss.item() < 0.01:  # one training loss is noisy (dropout): stop well below the bar
             break
     model.eval()
     out = model(batch)
