@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import re
-import threading
 import warnings
 from collections.abc import Mapping
 from functools import lru_cache
@@ -226,14 +225,11 @@ class FrozenFeatures(nn.Module):
     against 15.6 ms frozen without it at batch 8, 22.0 against 33.3 ms at batch 1 (an upload);
     features equal within 2.5e-5. The price: TorchScript profiles the first call of each new
     input shape and compiles on the second (~0.3 s once per shape per process); the shapes are
-    few (batch sizes up to `CPU_VISION_BATCH` at the configured input size). Calls are
-    serialised by a lock: threads compiling the same graph at once fail inside the fuser
-    ("Partition inputs are missing"), and two threads gain nothing on two cores anyway.
+    few (batch sizes up to `CPU_VISION_BATCH` at the configured input size).
     """
 
     def __init__(self, model: nn.Module, device: torch.device) -> None:
         super().__init__()
-        self._lock = threading.Lock()
         if device.type == "cpu":
             torch.jit.enable_onednn_fusion(True)
         example = torch.zeros(1, 3, 64, 64, device=device).contiguous(
@@ -244,8 +240,7 @@ class FrozenFeatures(nn.Module):
                 torch.jit.trace(_Traced(model).eval(), example, check_trace=False))
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        with self._lock:
-            return self.frozen(x)
+        return self.frozen(x)
 
 
 def frozen_or_eager(model: nn.Module, device: torch.device) -> nn.Module:

@@ -3,7 +3,6 @@ the pipelined featurizer give the reference network's features (up to float roun
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import matplotlib.cbook
@@ -17,12 +16,7 @@ from amm_core.config import FeatureConfig
 from amm_core.features.cache import FeatureCache
 from amm_core.features.extract import ImageFeaturizer
 from amm_core.features.image import decode_resized, read_image, resize_rgb, zone_features
-from amm_core.features.vision import (
-    VisionEncoder,
-    build_efficientnet_lite0,
-    build_fast_lite0,
-    fold_batchnorm,
-)
+from amm_core.features.vision import VisionEncoder, build_efficientnet_lite0, fold_batchnorm
 from tests.features.media_fixtures import gradient, image_bytes, jpeg_with_orientation
 
 GRACE_HOPPER = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
@@ -67,34 +61,6 @@ def test_fast_and_eager_paths_match_the_unfused_network(
     assert all(f.shape == expected.shape for f in fast)
     assert _relative_gap(eager, expected) < 1e-4
     assert max(_relative_gap(f, expected) for f in fast) < 1e-4
-
-
-def test_threads_extracting_at_once_get_the_right_features(reference: nn.Module) -> None:
-    """Upload pages in two browser sessions share one encoder: shapes it has never seen, first
-    compiled by TorchScript's fuser, reached by four threads at once (this failed without the
-    lock: "Partition inputs are missing")."""
-    encoder = VisionEncoder(build_fast_lite0(), torch.device("cpu"))
-    found: list[float] = []
-    failures: list[str] = []
-
-    def extract(seed: int) -> None:
-        rng = np.random.default_rng(seed)
-        for step in range(4):
-            pixels = rng.integers(0, 256, (1 + (seed + step) % 4, 96, 128, 3), dtype=np.uint8)
-            x = encoder.input(pixels)
-            try:
-                with torch.inference_mode():
-                    fast = encoder.fast.forward_features(x)
-                    found.append(_relative_gap(fast, reference.forward_features(x.contiguous())))
-            except RuntimeError as exc:
-                failures.append(str(exc).splitlines()[-1])
-
-    threads = [threading.Thread(target=extract, args=(seed,)) for seed in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not failures and len(found) == 16 and max(found) < 1e-4
 
 
 def test_zone_features_and_logits_match_the_unfused_network_on_photos(
