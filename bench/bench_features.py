@@ -3,10 +3,9 @@
     python bench/bench_features.py [--images 40] [--texts 500]
 
 texts/s; images/s for the two zone modes ("rows": one forward at 224x168, feature-map rows pooled;
-"crops": the paper's four 480x90 strips), the median of `--repeats` runs after two warm-up
-runs (TorchScript's oneDNN fuser compiles each batch shape once, on its second call: steady state
-is what a dataset-sized `amm features` sees), with where one image's time goes (decode + resize
-+ colour, the network); and the cache: a cached re-run vs the first run.
+"crops": the paper's four 480x90 strips), the median of `--repeats` runs after a warm-up batch,
+with where one image's time goes (decode + resize + colour, the network); and the cache: a cached
+re-run vs the first run.
 """
 
 from __future__ import annotations
@@ -77,8 +76,7 @@ def main() -> None:
         print(f"text features            {per_s:8.1f} texts/s ({len(texts)} captions)")
         for mode in ("rows", "crops"):
             config = replace(FeatureConfig(), zone_mode=mode)
-            for _ in range(2):  # TorchScript compiles each batch shape on its second call
-                ImageFeaturizer(config, FeatureCache(None))(paths)
+            ImageFeaturizer(config, FeatureCache(None))(paths[:CPU_VISION_BATCH])
             per_s = median_rate(len(paths), lambda c=config: ImageFeaturizer(
                 c, FeatureCache(None))(paths), args.repeats)
             print(f"image zones [{mode:5}]     {per_s:8.1f} images/s ({len(paths)} images; "

@@ -56,11 +56,9 @@ def test_fast_and_eager_paths_match_the_unfused_network(
     with torch.inference_mode():
         expected = reference.forward_features(x.contiguous())
         eager = vision_encoder.model.forward_features(x)
-        # TorchScript profiles a shape's first call and runs the oneDNN-fused graph from then on
-        fast = [vision_encoder.fast.forward_features(x) for _ in range(3)]
-    assert all(f.shape == expected.shape for f in fast)
-    assert _relative_gap(eager, expected) < 1e-4
-    assert max(_relative_gap(f, expected) for f in fast) < 1e-4
+        fast = vision_encoder.fast.forward_features(x)
+    assert fast.shape == expected.shape
+    assert _relative_gap(eager, expected) < 1e-4 and _relative_gap(fast, expected) < 1e-4
 
 
 def test_zone_features_and_logits_match_the_unfused_network_on_photos(
