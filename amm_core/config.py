@@ -68,6 +68,17 @@ class ModelConfig:
     # on demo-mgid's dev split (3 seeds) 88.1 -> 88.9 micro-F1 at 15 epochs. False = one
     # pooling over the whole sequence, which is what checkpoints without this field used.
     per_modality_pooling: bool = True
+    # (choice) Task heads normalise their hidden layer before the ReLU (LayerNorm without
+    # parameters, heads.py), so no head can die: with the plain Linear-ReLU, Adam at MGID's lr
+    # 0.005 drove a head's ReLU units dead (2 % alive, constant logits) in runs that then stayed
+    # at chance. False = the plain Linear-ReLU-Linear, what checkpoints without this field used.
+    head_norm: bool = True
+    # (choice) The text knowledge step (eq. 3's h^t (+) h^gen) also carries the mean of the frozen
+    # token features, the sentence embedding all-MiniLM-L6-v2 was trained to give, so the
+    # Text-AMM can use what the linear probe reads (README, "Model choices", for the figures on
+    # four human-written corpora). False = the paper's h^t (+) h^gen alone, which is what
+    # checkpoints without this field used.
+    text_mean_knowledge: bool = True
     dropout: float = 0.2
     n_depression_classes: int = 2
     n_emotion_classes: int = 6
@@ -136,7 +147,11 @@ def to_dict(config: RunConfig) -> dict[str, Any]:
 
 
 # Fields added after checkpoints were first written, with the value those checkpoints used.
-LEGACY_MODEL_FIELDS = {"per_modality_pooling": False}
+LEGACY_MODEL_FIELDS = {
+    "per_modality_pooling": False,
+    "head_norm": False,
+    "text_mean_knowledge": False,
+}
 
 
 def from_dict(data: dict[str, Any]) -> RunConfig:

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from amm_core.config import MODALITIES, TASKS, ModelConfig
+from amm_core.model.attention import masked_mean
 from amm_core.model.encoders import TextEncoder, VisualEncoder
 from amm_core.model.heads import AttentionPoolHead
 from amm_core.model.initialisation import init_uniform_
@@ -208,7 +209,8 @@ class AMM(AMMBase):
         self.text_encoder = TextEncoder(c.text_dim, c.gru_hidden, c.dropout)
         self.visual_encoder = VisualEncoder(c.visual_dim, c.gru_hidden, c.dropout)
         text_out, visual_out = self.text_encoder.out_dim, self.visual_encoder.out_dim
-        self.text_sequence = ModalitySequence(text_out + c.text_dim, text_out, c.d_model)
+        knowledge = c.text_dim * (2 if c.text_mean_knowledge else 1)  # gender (+ mean tokens)
+        self.text_sequence = ModalitySequence(text_out + knowledge, text_out, c.d_model)
         self.visual_sequence = ModalitySequence(visual_out + c.colour_dim, visual_out, c.d_model)
         self.inter_modal = (
             InterModalAttention(c.d_model, c.n_heads, c.dropout) if inter_modal else None
@@ -223,7 +225,8 @@ class AMM(AMMBase):
         )
         classes = task_classes(c)
         self.heads = nn.ModuleDict({
-            t: AttentionPoolHead(c.lstm_hidden, classes[t], c.dropout, c.per_modality_pooling)
+            t: AttentionPoolHead(c.lstm_hidden, classes[t], c.dropout, c.per_modality_pooling,
+                                 norm=c.head_norm)
             for t in tasks
         })
         init_uniform_(self, c.init_range)
@@ -247,8 +250,11 @@ class AMM(AMMBase):
         h_vis_seq, h_vis, visual_attention = self.visual_encoder(
             zero_masked(visual, m.visual_steps), m.visual_steps
         )  # (B, V, h'), (B, h'), (B, V)
-        # External knowledge: h^tg = h^t (+) h^gen, h^vc = h^v (+) h^col.
-        h_tg = torch.cat([h_text, zero_masked(gender, m.text_row)], dim=-1)  # (B, 2h+text_dim)
+        # External knowledge: h^tg = h^t (+) h^gen [(+) mean frozen tokens], h^vc = h^v (+) h^col.
+        knowledge = [h_text, zero_masked(gender, m.text_row)]  # (B, 2h), (B, text_dim)
+        if self.config.text_mean_knowledge:
+            knowledge.append(masked_mean(zero_masked(text, m.text_steps), m.text_steps))
+        h_tg = torch.cat(knowledge, dim=-1)  # (B, 2h + text_dim [+ text_dim])
         h_vc = torch.cat([h_vis, zero_masked(colour, m.visual_row)], dim=-1)  # (B, h'+colour)
         xt, t_mask = self.text_sequence(h_tg, h_text_seq, m.text_row, m.text_steps)  # (B, Lt, D)
         xv, v_mask = self.visual_sequence(h_vc, h_vis_seq, m.visual_row, m.visual_steps)

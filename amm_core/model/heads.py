@@ -14,17 +14,25 @@ class AttentionPoolHead(nn.Module):
     `per_modality`: M^(m) is [text part; visual part]; each part is pooled with its own
     attention and the two vectors are concatenated, so neither modality can crowd the other
     out of the pooled vector (a caption has ~20 steps, a picture ~5). A missing part pools to 0.
+
+    `norm`: the hidden layer is layer-normalised (no parameters) before the ReLU. Each sample's
+    pre-activations then have mean 0 and variance 1 across units, so about half the units fire
+    for every input and the head cannot die, whatever Adam does to the Linear's bias; a plain
+    Linear-ReLU head can end with every unit off for every input (constant logits, no gradient
+    upstream, a run stuck at chance).
     """
 
-    def __init__(self, dim: int, n_classes: int, dropout: float, per_modality: bool = False
-                 ) -> None:
+    def __init__(self, dim: int, n_classes: int, dropout: float, per_modality: bool = False,
+                 norm: bool = False) -> None:
         super().__init__()
         self.pool = AdditiveAttention(dim)
         self.visual_pool = AdditiveAttention(dim) if per_modality else None
         width = 2 * dim if per_modality else dim
+        normalise = [nn.LayerNorm(dim, elementwise_affine=False)] if norm else []
         self.classifier = nn.Sequential(
             nn.Dropout(dropout),
             nn.Linear(width, dim),
+            *normalise,
             nn.ReLU(),
             nn.Dropout(dropout),
             nn.Linear(dim, n_classes),

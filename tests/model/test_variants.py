@@ -7,6 +7,7 @@ import torch
 
 from amm_core.config import MODALITIES, ModelConfig
 from amm_core.model import VARIANTS, AMMBatch, AMMOutput, build_model
+from amm_core.model.heads import AttentionPoolHead
 from tests.model.conftest import N_EMOTIONS, tiny_config
 
 EXPECTED_TASKS = {
@@ -182,12 +183,60 @@ def test_per_modality_heads_pool_each_part_and_a_missing_part_adds_nothing(
         head(seq, mask)
 
 
-def test_a_config_stored_before_per_modality_pooling_loads_as_it_was_trained() -> None:
+@pytest.mark.parametrize(
+    "field_name", ["per_modality_pooling", "head_norm", "text_mean_knowledge"])
+def test_a_config_stored_before_a_model_choice_loads_as_it_was_trained(field_name: str) -> None:
     from dataclasses import asdict
 
     from amm_core.config import RunConfig, from_dict
 
     stored = asdict(RunConfig())
-    assert from_dict(stored).model.per_modality_pooling is True  # new runs keep theirs
-    del stored["model"]["per_modality_pooling"]
-    assert from_dict(stored).model.per_modality_pooling is False
+    assert getattr(from_dict(stored).model, field_name) is True  # new runs keep theirs
+    del stored["model"][field_name]
+    assert getattr(from_dict(stored).model, field_name) is False
+    if field_name == "head_norm":  # the rebuilt heads are the plain Linear-ReLU-Linear again
+        modules = build_model(from_dict(stored).model).modules()
+        assert not any(isinstance(m, torch.nn.LayerNorm) for m in modules)
+
+
+@pytest.mark.parametrize("norm", [True, False])
+def test_a_head_whose_relu_bias_went_far_negative_dies_only_without_the_norm(norm: bool) -> None:
+    torch.manual_seed(0)
+    head = AttentionPoolHead(12, 2, dropout=0.0, per_modality=True, norm=norm).eval()
+    with torch.no_grad():
+        head.classifier[1].bias.fill_(-100.0)  # what a run of bad Adam steps can leave behind
+    seq = torch.randn(4, 7, 12, requires_grad=True)
+    logits = head(seq, torch.ones(4, 7, dtype=torch.bool), 3)  # (4, 2)
+    logits[:, 1].sum().backward()
+    assert seq.grad is not None
+    if norm:  # each sample still fires about half the units: outputs differ, gradient flows
+        assert logits[:, 1].std() > 1e-3 and seq.grad.abs().max() > 0
+    else:  # every ReLU is off for every input: constant logits, nothing flows upstream
+        assert torch.equal(logits[0], logits[3]) and seq.grad.abs().max() == 0
+
+
+def test_the_text_knowledge_step_carries_the_mean_of_the_frozen_tokens() -> None:
+    """h^tg ends with the mean of the valid frozen tokens (what the linear probe reads), and
+    whatever sits in a padded token never reaches it."""
+    torch.manual_seed(0)
+    with_mean = build_model(tiny_config(text_mean_knowledge=True, modalities="text")).eval()
+    paper = build_model(tiny_config(text_mean_knowledge=False, modalities="text")).eval()
+    c = with_mean.config
+    gru_out = 2 * c.gru_hidden
+    assert with_mean.text_sequence.summary_proj.in_features == gru_out + 2 * c.text_dim
+    assert paper.text_sequence.summary_proj.in_features == gru_out + c.text_dim
+    captured: list[torch.Tensor] = []
+    with_mean.text_sequence.summary_proj.register_forward_hook(
+        lambda _m, args, _out: captured.append(args[0].detach()))
+    text = torch.randn(1, 5, c.text_dim)
+    mask = torch.tensor([[True, True, True, False, False]])
+    padded = text.clone()
+    padded[0, 3:] = 50.0  # padding content must not reach the mean
+    gender, visual = torch.zeros(1, c.text_dim), torch.zeros(1, 3, c.visual_dim)
+    visual_mask, colour = torch.zeros(1, 3, dtype=torch.bool), torch.zeros(1, c.colour_dim)
+    has_visual = torch.zeros(1, dtype=torch.bool)
+    for tokens in (text, padded):
+        with_mean.compute(tokens, visual, mask, gender, visual_mask, colour, has_visual)
+    expected_mean = text[0, :3].mean(dim=0)
+    assert torch.allclose(captured[0][0, -c.text_dim:], expected_mean, atol=1e-6)
+    assert torch.allclose(captured[1], captured[0], atol=1e-6)
