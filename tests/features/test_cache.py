@@ -67,7 +67,7 @@ def test_an_entry_cannot_smuggle_code(tmp_path: Path) -> None:
     current = cache.path("text", "ee00")
     current.parent.mkdir(parents=True)
     for path in (current, current.with_suffix(".pt")):  # the current format, then a legacy file
-        path.write_bytes(pickle.dumps({"pooled": Boom()}))
+        path.write_bytes(pickle.dumps({"pooled": Boom()}, protocol=2))  # torch's default protocol
         assert cache.get("text", "ee00") is None and not (tmp_path / "ran").exists()
         path.unlink()
     assert cache.stats.corrupt == 2
