@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+
 import torch
 
 
@@ -15,3 +17,18 @@ def choose_device(name: str | torch.device | None = None) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} was asked for but no CUDA GPU is available; use 'cpu'")
     return device
+
+
+def exact_float32(x: torch.Tensor) -> AbstractContextManager:
+    """cuDNN convolutions in full float32 while `x` is on a GPU.
+
+    PyTorch lets cuDNN convolutions use TF32 by default (10-bit mantissa): on an H100 the zone
+    features then moved by up to ~1% from the CPU's. Features are cached by content and
+    extractor, not by device, and pixel explanations recompute them, so every path that runs
+    the vision network gives the same numbers on either device (to float32 rounding).
+    """
+    if not x.is_cuda:
+        return nullcontext()
+    cudnn = torch.backends.cudnn
+    return cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark,
+                       deterministic=cudnn.deterministic, allow_tf32=False)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from amm_core.features.device import choose_device
+from amm_core.features.device import choose_device, exact_float32
 
 TIMM_NAME = "tf_efficientnet_lite0"  # TF "same" padding, BN eps 1e-3, ReLU6
 FEATURE_DIM = 1280
@@ -223,7 +223,8 @@ class FrozenFeatures(nn.Module):
         super().__init__()
         example = torch.zeros(1, 3, 64, 64, device=device).contiguous(
             memory_format=torch.channels_last)
-        with warnings.catch_warnings(), torch.inference_mode():
+        # The trace records cuDNN's TF32 switch as a constant: trace with it off (exact_float32).
+        with warnings.catch_warnings(), torch.inference_mode(), exact_float32(example):
             warnings.simplefilter("ignore")  # TorchScript's deprecation notice
             self.frozen = torch.jit.freeze(
                 torch.jit.trace(_Traced(model).eval(), example, check_trace=False))
@@ -258,8 +259,9 @@ class VisionEncoder:
 
     def feature_map(self, rgb: np.ndarray) -> torch.Tensor:
         """uint8 (B, H, W, 3) -> final feature map (B, 1280, ceil(H/32), ceil(W/32))."""
-        with torch.inference_mode():
-            return self.fast.forward_features(self.input(rgb))
+        x = self.input(rgb)
+        with torch.inference_mode(), exact_float32(x):
+            return self.fast.forward_features(x)
 
     def pooled(self, rgb: np.ndarray) -> torch.Tensor:
         """uint8 (B, H, W, 3) -> global average pooled features (B, 1280)."""
@@ -267,8 +269,9 @@ class VisionEncoder:
 
     def logits(self, rgb: np.ndarray) -> torch.Tensor:
         """uint8 (B, H, W, 3) -> ImageNet logits (B, 1000)."""
-        with torch.inference_mode():
-            return self.model(self.input(rgb))
+        x = self.input(rgb)
+        with torch.inference_mode(), exact_float32(x):
+            return self.model(x)
 
 
 @lru_cache(maxsize=2)

@@ -116,8 +116,18 @@ def _cache_entries(home: Path) -> dict[str, dict]:
 
 
 def _same(a: dict, b: dict) -> bool:
-    return a.keys() == b.keys() and all(
-        torch.equal(a[k], b[k]) if isinstance(a[k], torch.Tensor) else a[k] == b[k] for k in a)
+    """Same entries, same values to float32 rounding: the resumed run batches the 5 missing
+    posts, the clean one all 8, and on a GPU the text encoder's sums then round differently
+    (token features moved by up to 2e-6 on an H100; images were bit-identical)."""
+    return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+
+
+def _close(a, b) -> bool:
+    if not isinstance(a, torch.Tensor):
+        return a == b
+    if a.is_floating_point():
+        return a.shape == b.shape and torch.allclose(a, b, rtol=1e-5, atol=1e-5)
+    return torch.equal(a, b)
 
 
 def test_feature_extraction_killed_mid_write_leaves_a_usable_cache(tmp_path):
