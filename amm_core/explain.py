@@ -21,6 +21,7 @@ from amm_core.dataset import OPENFACE_DIM, FeatureItem, collate
 from amm_core.evaluate import task_labels
 from amm_core.explain_pixels import pixel_attribution
 from amm_core.explain_report import write_explanation
+from amm_core.features.device import cudnn_flags
 from amm_core.model.amm import AMMBatch, AMMOutput, modality_masks
 from amm_core.train import model_tasks
 
@@ -183,7 +184,7 @@ def integrated_gradients(
     extra = (batch.text_mask, batch.gender, batch.visual_mask, batch.colour, batch.has_visual,
              task)
     # cuDNN's RNN backward refuses eval mode; the native kernels do not (MODEL.md section 8).
-    cudnn_off = torch.backends.cudnn.flags(enabled=False) if batch.text.is_cuda else nullcontext()
+    cudnn_off = cudnn_flags(enabled=False) if batch.text.is_cuda else nullcontext()
     with cudnn_off:
         (text_attr, visual_attr), delta = ig.attribute(
             inputs, baselines=baselines, target=target, additional_forward_args=extra,

@@ -18,6 +18,7 @@ grid (not one sized from a timing) keeps the map the same on every machine.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -248,9 +249,11 @@ def _integrated(
 ) -> torch.Tensor:
     from captum.attr import IntegratedGradients
 
+    from amm_core.features.device import cudnn_flags
+
     counted = _counting(forward, IG_STEPS, progress)
-    cudnn_off = torch.backends.cudnn.flags(enabled=False)  # RNN backward in eval mode
-    with cudnn_off:
+    cudnn_off = cudnn_flags(enabled=False) if x.is_cuda else nullcontext()
+    with cudnn_off:  # cuDNN's RNN backward refuses eval mode
         return IntegratedGradients(counted).attribute(
             x, baselines=torch.zeros_like(x), target=target, n_steps=IG_STEPS,
             internal_batch_size=batch)

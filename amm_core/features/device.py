@@ -1,10 +1,15 @@
-"""Which torch device the feature extractors run on: the GPU when there is one, else the CPU."""
+"""Which torch device the feature extractors run on (the GPU when there is one, else the CPU),
+and the process-wide cuDNN switches the GPU paths change for a while (`cudnn_flags`)."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import torch
+
+_CUDNN_LOCK = threading.RLock()
 
 
 def choose_device(name: str | torch.device | None = None) -> torch.device:
@@ -27,8 +32,21 @@ def exact_float32(x: torch.Tensor) -> AbstractContextManager:
     extractor, not by device, and pixel explanations recompute them, so every path that runs
     the vision network gives the same numbers on either device (to float32 rounding).
     """
-    if not x.is_cuda:
-        return nullcontext()
+    return cudnn_flags(allow_tf32=False) if x.is_cuda else nullcontext()
+
+
+@contextmanager
+def cudnn_flags(**changes: bool) -> Iterator[None]:
+    """`torch.backends.cudnn.flags` that changes only the flags named (`flags()` itself resets
+    every flag it is not given to its default), under one lock per process.
+
+    The flags are global: without the lock two threads of the dashboard (an upload explained
+    while a dataset's features are extracted) could interleave their set-and-restore and leave
+    cuDNN off, or TF32 on, for the rest of the process.
+    """
     cudnn = torch.backends.cudnn
-    return cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark,
-                       deterministic=cudnn.deterministic, allow_tf32=False)
+    with _CUDNN_LOCK:
+        current = {"enabled": cudnn.enabled, "benchmark": cudnn.benchmark,
+                   "deterministic": cudnn.deterministic, "allow_tf32": cudnn.allow_tf32}
+        with cudnn.flags(**{**current, **changes}):
+            yield
