@@ -168,7 +168,6 @@ def _strip_cached(
     overlaps (1-2 of 4): measured ~2.5x fewer pixels through the network. Gradients (IG) take
     the plain path.
     """
-    from amm_core.features.device import exact_float32
     from amm_core.features.image import zone_bounds, zone_tensor
 
     with torch.no_grad():
@@ -186,8 +185,7 @@ def _strip_cached(
                 by_height.setdefault(bottom - top, []).append((row, zone, top))
         for height, strips in by_height.items():
             crops = torch.stack([x[row, :, top:top + height] for row, _, top in strips])
-            with exact_float32(crops):  # the same arithmetic as `base` (zone_tensor)
-                pooled = model.forward_features(crops).mean(dim=(2, 3))  # (k, 1280)
+            pooled = model.forward_features(crops).mean(dim=(2, 3))  # (k, 1280)
             for (row, zone, _), features in zip(strips, pooled, strict=True):
                 out[row, zone] = features
         return out

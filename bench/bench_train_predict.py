@@ -101,12 +101,11 @@ def epoch_gflop(train: list[FeatureItem], genders: dict) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def print_compute_floor(train: list[FeatureItem], genders: dict, current: float) -> None:
+def compute_floor(train: list[FeatureItem], genders: dict) -> str:
     gflop, peak_rate = epoch_gflop(train, genders), matmul_peak_gflops()
     floor = 100 * gflop / peak_rate
-    print(f"  compute floor: {gflop:.0f} GFLOP per epoch (matmuls, fwd + bwd) at this "
-          f"machine's best {peak_rate:.0f} GFLOP/s -> 100 epochs >= {floor / 60:.1f} min "
-          f"(measured loop: {100 * len(train) / current / 60:.1f} min without dev)")
+    return (f"compute floor: {gflop:.0f} GFLOP per epoch (matmuls, fwd + bwd) at this "
+            f"machine's best {peak_rate:.0f} GFLOP/s -> 100 epochs >= {floor / 60:.1f} min")
 
 
 def main() -> None:
@@ -134,11 +133,10 @@ def main() -> None:
         print(f"  one epoch, no dev: plain shuffle + unfused Adam {baseline:6.1f} samples/s, "
               f"length-bucketed + fused Adam {current:6.1f} samples/s -> "
               f"{current / baseline:.2f}x")
-        if torch.cuda.is_available():  # the floor below is the CPU's: it says nothing here
-            print(f"  (training ran on the GPU; measured loop: "
-                  f"{100 * len(train) / current / 60:.1f} min without dev)")
-        else:
-            print_compute_floor(train, genders, current)
+        # The floor is the CPU's: where training ran on the GPU it says nothing.
+        floor = ("training ran on the GPU" if torch.cuda.is_available()
+                 else compute_floor(train, genders))
+        print(f"  {floor} (measured loop: {100 * len(train) / current / 60:.1f} min without dev)")
         for size in [int(s) for s in args.batch_sizes.split(",") if s.strip()]:
             other = resolve_config("mgid", {"train": {"epochs": 1, "batch_size": size}})
             timed = train_model(train, [], other, {"emotion": list("abcdef")}, genders,

@@ -16,7 +16,6 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps
 from torch import nn
 
-from amm_core.features.device import exact_float32
 from amm_core.features.vision import VisionEncoder
 
 DEFAULT_MAX_PIXELS = 40_000_000  # FeatureConfig.max_image_pixels
@@ -195,13 +194,7 @@ def zone_tensor(model: nn.Module, x: torch.Tensor, n_zones: int, mode: str) -> t
     stretching to 224 px), global-average pooled; strips of equal height share one forward.
     "rows" (fast): one forward on the whole image, then the final feature map's rows are
     average-pooled into `n_zones` bands (adaptive pooling: uneven splits may share a map row).
-    Convolutions run in full float32 on a GPU too (`exact_float32`).
     """
-    with exact_float32(x):
-        return _zone_tensor(model, x, n_zones, mode)
-
-
-def _zone_tensor(model: nn.Module, x: torch.Tensor, n_zones: int, mode: str) -> torch.Tensor:
     if mode == "rows":
         fmap = model.forward_features(x)  # (B, 1280, h, w)
         return F.adaptive_avg_pool2d(fmap, (n_zones, 1)).squeeze(-1).transpose(1, 2)

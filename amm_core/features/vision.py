@@ -223,8 +223,7 @@ class FrozenFeatures(nn.Module):
         super().__init__()
         example = torch.zeros(1, 3, 64, 64, device=device).contiguous(
             memory_format=torch.channels_last)
-        # The trace records cuDNN's TF32 switch as a constant: trace with it off (exact_float32).
-        with warnings.catch_warnings(), torch.inference_mode(), exact_float32(example):
+        with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")  # TorchScript's deprecation notice
             self.frozen = torch.jit.freeze(
                 torch.jit.trace(_Traced(model).eval(), example, check_trace=False))
@@ -241,15 +240,36 @@ def frozen_or_eager(model: nn.Module, device: torch.device) -> nn.Module:
         return model
 
 
+class ExactFloat32(nn.Module):
+    """`net` with its cuDNN convolutions in full float32 whenever the input is on a GPU
+    (`exact_float32`; PyTorch's default lets them use TF32). Every user of the vision network,
+    batch features, ImageNet logits, Captum's pixel attributions, and its TorchScript trace
+    (which records the switch as a constant) then get the CPU's numbers."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+        self.train(net.training)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with exact_float32(x):
+            return self.net(x)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        with exact_float32(x):
+            return self.net.forward_features(x)
+
+
 class VisionEncoder:
     """Frozen EfficientNet-Lite0 on one device; the seams the zone / clip features need.
 
     `model` is the eager network (differentiable: Captum's pixel attributions run through it);
     `fast` computes the same feature maps for batch extraction (TorchScript when available).
+    Both run in full float32 on a GPU too (`ExactFloat32`).
     """
 
     def __init__(self, model: nn.Module, device: torch.device, trace: bool = True) -> None:
-        self.model = model.to(device)
+        self.model = ExactFloat32(model.to(device))
         self.device = device
         self.fast = frozen_or_eager(self.model, device) if trace else self.model
 
@@ -259,9 +279,8 @@ class VisionEncoder:
 
     def feature_map(self, rgb: np.ndarray) -> torch.Tensor:
         """uint8 (B, H, W, 3) -> final feature map (B, 1280, ceil(H/32), ceil(W/32))."""
-        x = self.input(rgb)
-        with torch.inference_mode(), exact_float32(x):
-            return self.fast.forward_features(x)
+        with torch.inference_mode():
+            return self.fast.forward_features(self.input(rgb))
 
     def pooled(self, rgb: np.ndarray) -> torch.Tensor:
         """uint8 (B, H, W, 3) -> global average pooled features (B, 1280)."""
@@ -269,9 +288,8 @@ class VisionEncoder:
 
     def logits(self, rgb: np.ndarray) -> torch.Tensor:
         """uint8 (B, H, W, 3) -> ImageNet logits (B, 1000)."""
-        x = self.input(rgb)
-        with torch.inference_mode(), exact_float32(x):
-            return self.model(x)
+        with torch.inference_mode():
+            return self.model(self.input(rgb))
 
 
 @lru_cache(maxsize=2)
