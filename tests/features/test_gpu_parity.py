@@ -3,8 +3,8 @@ and the process-wide cuDNN switches that make it so (checked everywhere).
 
 Features are cached by content and extractor, not by device, and pixel explanations recompute
 them, so a GPU must give the CPU's numbers. PyTorch lets cuDNN convolutions use TF32 by default
-(zone features then moved by up to ~1% on an H100); the vision paths turn it off
-(`amm_core.features.device.exact_float32`), the traced fast network included.
+(zone features then moved by up to ~1% on an H100); the vision network turns it off
+(`amm_core.features.vision.ExactFloat32`), the traced fast network included.
 """
 
 from __future__ import annotations
