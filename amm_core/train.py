@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from amm_core.batches import SplitTensors
 from amm_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from amm_core.config import RunConfig
 from amm_core.dataset import FeatureItem, VisualNormaliser
+from amm_core.distributed import SINGLE, Parallel, average_gradients, broadcast_int, shard
 from amm_core.model.loss import IGNORE_INDEX, weight_decay_groups
 from amm_core.model.variants import build_model
 
@@ -53,11 +55,15 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def resolve_device(name: str) -> torch.device:
+def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+    """`auto` -> the GPU when there is one, else the CPU. `local_rank` picks the GPU of a
+    torchrun process (0 alone)."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda was asked for, but no CUDA GPU is available here")
+    if name == "cuda" and local_rank:
+        return torch.device("cuda", local_rank)
     return torch.device(name)
 
 
@@ -144,74 +150,123 @@ def train_model(
     *,
     on_epoch: EpochCallback | None = None,
     resume: bool = False,
+    parallel: Parallel = SINGLE,
 ) -> TrainResult:
+    """Train one run. Under torchrun (`parallel`), every process trains on its share of each
+    step (amm_core/distributed.py) and process 0 alone scores dev, saves and calls `on_epoch`."""
     tc = config.train
     seed_everything(tc.seed)
-    device = resolve_device(tc.device)
+    device = resolve_device(tc.device, parallel.local_rank)
     model = build_model(config.model).to(device)
     optimizer = make_optimizer(model, tc.lr, tc.weight_decay)
     normaliser = VisualNormaliser.fit(train_items, config.model.visual_dim)
-    task = main_task(config)
     state = _State(best_score=-1.0, best_loss=float("inf"), best_epoch=0, start_epoch=1,
                    history=[])
     if resume and (run_dir / "last.pt").exists():
         state = _restore(run_dir / "last.pt", model, optimizer)
+    if parallel.rank:  # same weights everywhere, but each process its own dropout masks
+        torch.manual_seed(tc.seed + parallel.rank)
     train_split = SplitTensors.build(train_items, genders, config.model, normaliser, device=device)
-    dev_split = SplitTensors.build(dev_items, genders, config.model, normaliser, device=device)
+    keeper = _Keeper(config, label_sets, normaliser, state, run_dir, on_epoch, dev_items,
+                     SplitTensors.build(dev_items, genders, config.model, normaliser,
+                                        device=device) if parallel.main else None)
     generator = torch.Generator().manual_seed(tc.seed)
-    started, seen, cancelled, stale = time.perf_counter(), 0, False, 0
-    result_paths: dict[str, Any] = {}
+    started, seen, verdict = time.perf_counter(), 0, _GO_ON
     for epoch in range(state.start_epoch, tc.epochs + 1):
-        loss = _train_epoch(model, optimizer, train_split, config, generator)
+        loss = _train_epoch(model, optimizer, train_split, config, generator, parallel)
         seen += len(train_items)
-        dev_probs = predict_split(model, dev_split, EVAL_BATCH_SIZE) if dev_items else {}
-        score = micro_f1(dev_probs[task], dev_items, task) if dev_items else -loss
-        tie_break = dev_loss(dev_probs, dev_items) if dev_items else loss
-        record = {"epoch": epoch, "loss": round(loss, 6), f"dev_{task}_micro_f1": round(score, 6),
-                  "dev_loss": round(tie_break, 6)}
-        state.history.append(record)
-        # Best = highest dev main-task micro-F1; among equal scores (common on small dev
-        # splits), the lower dev loss over all tasks, so the secondary task keeps improving.
-        if score > state.best_score or (score == state.best_score
-                                        and tie_break < state.best_loss):
-            state.best_score, state.best_loss, state.best_epoch, stale = (
-                score, tie_break, epoch, 0)
-            result_paths["best"] = _save(run_dir / "best.pt", model, optimizer, config, label_sets,
-                                         normaliser, state, epoch)
-        else:
-            stale += 1
-        _save(run_dir / "last.pt", model, optimizer, config, label_sets, normaliser, state, epoch)
-        if on_epoch is not None and on_epoch(epoch, tc.epochs, record) is False:
-            cancelled = True
-            break
-        if stale >= tc.patience:
+        verdict = keeper.end_epoch(model, optimizer, epoch, loss) if parallel.main else _GO_ON
+        verdict = broadcast_int(verdict, parallel, device)
+        if verdict != _GO_ON:
             break
     seconds = time.perf_counter() - started
     epochs_run = len(state.history)
+    cancelled = verdict == _CANCEL
     return TrainResult(
         best_epoch=state.best_epoch, best_score=state.best_score, epochs_run=epochs_run,
         stopped_early=not cancelled and epochs_run < tc.epochs, cancelled=cancelled,
         seconds=round(seconds, 2), samples_per_second=round(seen / max(seconds, 1e-9), 1),
         history=state.history, best_path=run_dir / "best.pt",
-        best_sha256=result_paths.get("best"),
+        best_sha256=keeper.best_sha256,
     )
 
 
-def _train_epoch(model, optimizer, split: SplitTensors, config: RunConfig, generator) -> float:
+_GO_ON, _STOP, _CANCEL = 0, 1, 2  # what process 0 decides after an epoch
+
+
+@dataclass
+class _Keeper:
+    """After each epoch: score dev, keep the best checkpoint and the last, call back, decide."""
+
+    config: RunConfig
+    label_sets: dict[str, list[str]]
+    normaliser: VisualNormaliser
+    state: _State
+    run_dir: Path
+    on_epoch: EpochCallback | None
+    dev_items: Sequence[FeatureItem]
+    dev_split: SplitTensors | None
+    stale: int = 0
+    best_sha256: str | None = None
+
+    def end_epoch(self, model: nn.Module, optimizer, epoch: int, loss: float) -> int:
+        task, state, dev = main_task(self.config), self.state, self.dev_items
+        dev_probs = predict_split(model, self.dev_split, EVAL_BATCH_SIZE) if dev else {}
+        score = micro_f1(dev_probs[task], dev, task) if dev else -loss
+        tie_break = dev_loss(dev_probs, dev) if dev else loss
+        record = {"epoch": epoch, "loss": round(loss, 6), f"dev_{task}_micro_f1": round(score, 6),
+                  "dev_loss": round(tie_break, 6)}
+        state.history.append(record)
+        save = partial(_save, model=model, optimizer=optimizer, config=self.config,
+                       label_sets=self.label_sets, normaliser=self.normaliser, state=state,
+                       epoch=epoch)
+        # Best = highest dev main-task micro-F1; among equal scores (common on small dev
+        # splits), the lower dev loss over all tasks, so the secondary task keeps improving.
+        if score > state.best_score or (score == state.best_score
+                                        and tie_break < state.best_loss):
+            state.best_score, state.best_loss, state.best_epoch, self.stale = (
+                score, tie_break, epoch, 0)
+            self.best_sha256 = save(self.run_dir / "best.pt")
+        else:
+            self.stale += 1
+        save(self.run_dir / "last.pt")
+        epochs = self.config.train.epochs
+        if self.on_epoch is not None and self.on_epoch(epoch, epochs, record) is False:
+            return _CANCEL
+        return _STOP if self.stale >= self.config.train.patience else _GO_ON
+
+
+def _train_epoch(model, optimizer, split: SplitTensors, config: RunConfig, generator,
+                 parallel: Parallel = SINGLE) -> float:
+    """One pass over the split; the mean training loss. Under torchrun each step's batch holds
+    `world x batch_size` items and this process learns from its share."""
     model.train()
     total, batches = 0.0, 0
     tc = config.train
-    for indices in split.bucketed_batches(generator, tc.batch_size, tc.length_window):
-        batch = split.batch(indices)
-        output = model(batch, emotion_weight=config.train.emotion_weight)
-        if output.loss is None or not output.loss.requires_grad:
-            continue
+    params = [p for p in model.parameters() if p.requires_grad]
+    for indices in split.bucketed_batches(generator, tc.batch_size * parallel.world,
+                                          tc.length_window):
         optimizer.zero_grad(set_to_none=True)
-        output.loss.backward()
+        loss = _backward(model, split, shard(indices, parallel), tc.emotion_weight)
+        loss = average_gradients(params, loss, parallel)
+        if loss is None:  # no label for any task in the batch: nothing to learn from
+            continue
         optimizer.step()
-        total += float(output.loss.detach())
+        total += loss
         batches += 1
     return total / max(batches, 1)
+
+
+def _backward(model, split: SplitTensors, indices: Tensor, emotion_weight: float
+              ) -> float | None:
+    """Gradients of the batch at `indices`; its loss, None when it has nothing to learn from."""
+    if len(indices) == 0:
+        return None
+    output = model(split.batch(indices), emotion_weight=emotion_weight)
+    if output.loss is None or not output.loss.requires_grad:
+        return None
+    output.loss.backward()
+    return float(output.loss.detach())
 
 
 @dataclass
@@ -223,7 +278,7 @@ class _State:
     history: list[dict[str, Any]]
 
 
-def _save(path, model, optimizer, config, label_sets, normaliser, state, epoch) -> str:
+def _save(path, *, model, optimizer, config, label_sets, normaliser, state, epoch) -> str:
     checkpoint = Checkpoint(
         config=config, label_sets=label_sets,
         state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},

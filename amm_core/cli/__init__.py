@@ -21,6 +21,7 @@ from amm_core.cli import (
     commands_report,
 )
 from amm_core.cli.output import CommandError, Output
+from amm_core.distributed import Parallel
 
 COMMAND_MODULES = (commands_data, commands_model, commands_experiment, commands_annotate,
                    commands_report, commands_explain, commands_admin)
@@ -43,6 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(json_mode=args.json)
+    try:
+        args.parallel = Parallel.from_env()
+    except ValueError as exc:
+        return out.fail(f"torchrun's environment: {exc}")
+    if args.parallel.active:
+        out = Output(json_mode=args.json, quiet=not args.parallel.main, rank=args.parallel.rank)
+        if args.command != "train":
+            return out.fail(f"only `amm train` runs under torchrun (WORLD_SIZE="
+                            f"{args.parallel.world}); run `amm {args.command}` as one process")
     try:
         result = args.handler(args, out)
     except CommandError as exc:

@@ -79,7 +79,8 @@ def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     request = TrainRequest(dataset=args.dataset, variant=args.variant, task=args.task,
                            modalities=args.modalities, epochs=args.epochs, seed=args.seed,
                            name=args.name, device=args.device, resume=args.resume,
-                           overrides=text_model_override(args.text_model))
+                           overrides=text_model_override(args.text_model),
+                           parallel=args.parallel)
     check_name("run", request.run_name())
     return train_run(workspace, request, out)
 

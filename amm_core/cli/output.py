@@ -16,14 +16,20 @@ def one_line(message: str) -> str:
 
 
 class Output:
-    def __init__(self, json_mode: bool) -> None:
+    """`quiet`: a torchrun process other than 0, which prints only its errors (marked with its
+    rank): progress and the result are process 0's to print."""
+
+    def __init__(self, json_mode: bool, quiet: bool = False, rank: int = 0) -> None:
         self.json_mode = json_mode
+        self.quiet = quiet
+        self.rank = rank
 
     def progress(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        if not self.quiet:
+            print(message, file=sys.stderr, flush=True)
 
     def emit(self, result: dict[str, Any] | None) -> None:
-        if result is None:
+        if result is None or self.quiet:
             return
         if self.json_mode:
             print(json.dumps(result, default=str))
@@ -31,7 +37,8 @@ class Output:
             print(format_human(result))
 
     def fail(self, message: str, code: int = 2) -> int:
-        print(f"amm: error: {one_line(message)}", file=sys.stderr)
+        where = f"[process {self.rank}] " if self.rank else ""
+        print(f"amm: error: {where}{one_line(message)}", file=sys.stderr)
         return code
 
 

@@ -16,6 +16,7 @@ from amm_core.cli.process import process_info
 from amm_core.cli.storage import Workspace
 from amm_core.config import MODALITIES, RunConfig, resolve_config, to_dict
 from amm_core.dataset import gender_table
+from amm_core.distributed import SINGLE, MainProcessFailed, Parallel, join, main_first
 from amm_core.evaluate import prediction_rows, score
 from amm_core.model.variants import VARIANTS
 from amm_core.predict import Predictor
@@ -41,6 +42,7 @@ class TrainRequest:
     device: str = "auto"
     resume: bool = False
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parallel: Parallel = SINGLE  # this process's place under torchrun
 
     def run_name(self) -> str:
         task = f"-{self.task}" if self.task else ""
@@ -70,18 +72,31 @@ def build_config(request: TrainRequest, data: DatasetSamples) -> RunConfig:
 
 
 def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[str, Any]:
-    """Train, evaluate and store one run; return `{"run", "metrics": {"dev", "test"}, ...}`."""
+    """Train, evaluate and store one run; return `{"run", "metrics": {"dev", "test"}, ...}`.
+
+    Under torchrun every process checks the request, then process 0 alone writes the run row,
+    fills the feature cache (the others then read it), scores and stores; all of them train
+    (amm_core/distributed.py). The others return {}: the result is process 0's."""
     data = load_dataset(workspace, request.dataset)
     config = build_config(request, data)
+    parallel = request.parallel
     try:
-        device = resolve_device(config.train.device)
+        device = resolve_device(config.train.device, parallel.local_rank)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     _check_text_model(config)  # fail before anything is written
     name = request.run_name()
-    run_id = _start_run(workspace, name, data, config, str(device), request.resume)
+    if parallel.active:
+        join(parallel, device)
     try:
-        return _train_and_store(workspace, run_id, name, data, config, out)
+        run_id = main_first(parallel, device, lambda: _start_run(
+            workspace, name, data, config, str(device), request.resume))
+    except MainProcessFailed as exc:
+        raise CommandError(str(exc)) from exc
+    if not parallel.main:
+        return _train_alongside(workspace, name, data, config, parallel, device)
+    try:
+        return _train_and_store(workspace, run_id, name, data, config, out, parallel, device)
     except RunCancelled as exc:
         with workspace.sessions() as session, session.begin():
             db_runs.update_run(session, run_id, status="cancelled", message=str(exc))
@@ -132,20 +147,52 @@ def _cancel_requested(workspace: Workspace, name: str) -> bool:
         return run is not None and run.status in _CANCEL_STATUSES
 
 
-def _train_and_store(workspace: Workspace, run_id: int, name: str, data: DatasetSamples,
-                     config: RunConfig, out: Output) -> dict[str, Any]:
-    started = time.perf_counter()
-    items = featurize(workspace, data.samples, config.features, data.label_sets, out)
-    text_dim = next((it.text.shape[1] for it in items), config.model.text_dim)
-    config = replace(config, model=replace(config.model, text_dim=text_dim))
-    genders = gender_table(config.features, workspace.settings.cache_dir)
+def _splits(data: DatasetSamples, items: list) -> dict[str, list]:
     splits = {s: [it for it, smp in zip(items, data.samples, strict=True) if smp.split == s]
               for s in ("train", "dev", "test")}
     if not splits["train"]:
         raise CommandError(f"dataset '{data.name}' has no train split to learn from")
+    return splits
+
+
+def _with_text_dim(config: RunConfig, items: list) -> RunConfig:
+    text_dim = next((it.text.shape[1] for it in items), config.model.text_dim)
+    return replace(config, model=replace(config.model, text_dim=text_dim))
+
+
+def _train_alongside(workspace: Workspace, name: str, data: DatasetSamples, config: RunConfig,
+                     parallel: Parallel, device) -> dict[str, Any]:
+    """A torchrun process other than 0: wait for its features, read them, train its shares."""
+    quiet = Output(json_mode=True, quiet=True)
+    try:  # waits while process 0 runs `prepare` in _train_and_store
+        main_first(parallel, device, lambda: None)
+    except MainProcessFailed as exc:
+        raise CommandError(str(exc)) from exc
+    items = featurize(workspace, data.samples, config.features, data.label_sets, quiet)
+    config = _with_text_dim(config, items)
+    genders = gender_table(config.features, workspace.settings.cache_dir)
+    splits = _splits(data, items)
+    train_model(splits["train"], splits["dev"], config, data.label_sets, genders,
+                workspace.settings.runs_dir / name, parallel=parallel)
+    return {}
+
+
+def _train_and_store(workspace: Workspace, run_id: int, name: str, data: DatasetSamples,
+                     config: RunConfig, out: Output, parallel: Parallel = SINGLE,
+                     device=None) -> dict[str, Any]:
+    started = time.perf_counter()
+
+    def prepare() -> list:
+        items = featurize(workspace, data.samples, config.features, data.label_sets, out)
+        if _cancel_requested(workspace, name):
+            raise RunCancelled("cancelled before the first epoch")
+        return items
+
+    items = main_first(parallel, device, prepare)
+    config = _with_text_dim(config, items)
+    genders = gender_table(config.features, workspace.settings.cache_dir)
+    splits = _splits(data, items)
     run_dir = workspace.settings.runs_dir / name
-    if _cancel_requested(workspace, name):
-        raise RunCancelled("cancelled before the first epoch")
 
     def on_epoch(epoch: int, epochs: int, record: dict[str, Any]) -> bool:
         out.progress(f"epoch {epoch}/{epochs} " + " ".join(f"{k}={v}" for k, v in record.items()
@@ -159,7 +206,7 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
         return True
 
     result = train_model(splits["train"], splits["dev"], config, data.label_sets, genders,
-                         run_dir, on_epoch=on_epoch)
+                         run_dir, on_epoch=on_epoch, parallel=parallel)
     predictor = Predictor.from_checkpoint(run_dir / "best.pt", workspace.settings.cache_dir,
                                           config.train.device)
     probs = predictor.predict_items(items)
@@ -172,16 +219,21 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
                                    seed=config.train.seed)
     status = "cancelled" if result.cancelled else "completed"
     done = f"best epoch {result.best_epoch} of {result.epochs_run}"
+    if parallel.active:
+        done += f" ({parallel.world} processes under torchrun)"
+    stored_config = {**to_dict(config), **({"processes": parallel.world} if parallel.active
+                                           else {})}
     with workspace.sessions() as session, session.begin():
         db_runs.write_predictions(session, run_id, prediction_rows(probs, data.ids,
                                                                    data.label_sets))
         db_runs.update_run(session, run_id, status=status, progress=1.0, metrics=metrics,
                            checkpoint_path=str(run_dir / "best.pt"),
                            checkpoint_sha256=file_sha256(run_dir / "best.pt"),
-                           config=to_dict(config),
+                           config=stored_config,
                            message=f"cancelled by request; {done}" if result.cancelled else done)
     return {
         "run": name, "metrics": metrics, "status": status, "best_epoch": result.best_epoch,
         "epochs_run": result.epochs_run, "train_samples_per_second": result.samples_per_second,
         "seconds": round(time.perf_counter() - started, 2), "checkpoint": str(run_dir / "best.pt"),
+        **({"processes": parallel.world} if parallel.active else {}),
     }
