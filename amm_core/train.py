@@ -162,15 +162,15 @@ def train_model(
     normaliser = VisualNormaliser.fit(train_items, config.model.visual_dim)
     state = _State(best_score=-1.0, best_loss=float("inf"), best_epoch=0, start_epoch=1,
                    history=[])
+    generator = torch.Generator().manual_seed(tc.seed)  # the batches' shuffles
     if resume and (run_dir / "last.pt").exists():
-        state = _restore(run_dir / "last.pt", model, optimizer)
+        state = _restore(run_dir / "last.pt", model, optimizer, generator)
     if parallel.rank:  # same weights everywhere, but each process its own dropout masks
         torch.manual_seed(tc.seed + parallel.rank)
     train_split = SplitTensors.build(train_items, genders, config.model, normaliser, device=device)
     keeper = _Keeper(config, label_sets, normaliser, state, run_dir, on_epoch, dev_items,
                      SplitTensors.build(dev_items, genders, config.model, normaliser,
-                                        device=device) if parallel.main else None)
-    generator = torch.Generator().manual_seed(tc.seed)
+                                        device=device) if parallel.main else None, generator)
     started, seen, verdict = time.perf_counter(), 0, _GO_ON
     for epoch in range(state.start_epoch, tc.epochs + 1):
         loss = _train_epoch(model, optimizer, train_split, config, generator, parallel)
@@ -206,6 +206,7 @@ class _Keeper:
     on_epoch: EpochCallback | None
     dev_items: Sequence[FeatureItem]
     dev_split: SplitTensors | None
+    generator: torch.Generator
     stale: int = 0
     best_sha256: str | None = None
 
@@ -219,7 +220,7 @@ class _Keeper:
         state.history.append(record)
         save = partial(_save, model=model, optimizer=optimizer, config=self.config,
                        label_sets=self.label_sets, normaliser=self.normaliser, state=state,
-                       epoch=epoch)
+                       epoch=epoch, generator=self.generator)
         # Best = highest dev main-task micro-F1; among equal scores (common on small dev
         # splits), the lower dev loss over all tasks, so the secondary task keeps improving.
         if score > state.best_score or (score == state.best_score
@@ -278,23 +279,39 @@ class _State:
     history: list[dict[str, Any]]
 
 
-def _save(path, *, model, optimizer, config, label_sets, normaliser, state, epoch) -> str:
+def _save(path, *, model, optimizer, config, label_sets, normaliser, state, epoch,
+          generator) -> str:
+    """A checkpoint to predict with and to resume from: with the optimiser state and both random
+    streams (dropout's and the batches' shuffle), so a resumed run goes on as if never stopped."""
     checkpoint = Checkpoint(
         config=config, label_sets=label_sets,
         state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
         epoch=epoch, best_score=state.best_score, optimizer_state=optimizer.state_dict(),
         extra={"visual_norm": normaliser.state(), "best_epoch": state.best_epoch,
                "best_loss": state.best_loss,
-               "history": state.history},
+               "history": state.history,
+               "rng": {"torch": torch.get_rng_state(), "batches": generator.get_state()}},
     )
     return save_checkpoint(checkpoint, path)
 
 
-def _restore(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> _State:
+def _restore(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
+             generator: torch.Generator) -> _State:
+    """Weights, optimiser, random streams and bookkeeping from `last.pt`; ValueError (one line)
+    when it was saved by a model of another shape."""
     checkpoint = load_checkpoint(path)
-    model.load_state_dict(checkpoint.state_dict)
-    if checkpoint.optimizer_state:
-        optimizer.load_state_dict(checkpoint.optimizer_state)
+    try:
+        model.load_state_dict(checkpoint.state_dict)
+        if checkpoint.optimizer_state:
+            optimizer.load_state_dict(checkpoint.optimizer_state)
+    except (RuntimeError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"cannot resume from {path}: it holds another model's weights "
+                         f"({first}); train under another --name") from None
+    rng = checkpoint.extra.get("rng") or {}
+    if "torch" in rng:  # checkpoints written before the streams were saved resume without them
+        torch.set_rng_state(rng["torch"])
+        generator.set_state(rng["batches"])
     return _State(
         best_score=checkpoint.best_score if checkpoint.best_score is not None else -1.0,
         best_loss=checkpoint.extra.get("best_loss", float("inf")),

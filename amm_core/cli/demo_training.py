@@ -48,7 +48,7 @@ def _step(name: str, dataset: str, epochs: int):
         from amm_core.cli.training import TrainRequest, train_run
 
         relay = _ProgressRelay(progress, start, span, f"training {name} on {dataset}")
-        request = TrainRequest(dataset=dataset, name=name, epochs=epochs, resume=True)
+        request = TrainRequest(dataset=dataset, name=name, epochs=epochs, replace=True)
         result = train_run(workspace, request, relay)
         return {"run": name, "status": result["status"], "best_epoch": result["best_epoch"],
                 "seconds": result["seconds"]}

@@ -40,7 +40,8 @@ class TrainRequest:
     seed: int = 0
     name: str | None = None
     device: str = "auto"
-    resume: bool = False
+    resume: bool = False  # continue from runs/<name>/last.pt (from epoch 1 when there is none)
+    replace: bool = False  # train an existing run of this name again from scratch (the demo)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     parallel: Parallel = SINGLE  # this process's place under torchrun
 
@@ -90,13 +91,14 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
         join(parallel, device)
     try:
         run_id = main_first(parallel, device, lambda: _start_run(
-            workspace, name, data, config, str(device), request.resume))
+            workspace, name, data, config, str(device), request.resume or request.replace))
     except MainProcessFailed as exc:
         raise CommandError(str(exc)) from exc
     if not parallel.main:
-        return _train_alongside(workspace, name, data, config, parallel, device)
+        return _train_alongside(workspace, name, data, config, request.resume, parallel, device)
     try:
-        return _train_and_store(workspace, run_id, name, data, config, out, parallel, device)
+        return _train_and_store(workspace, run_id, name, data, config, out, request.resume,
+                                parallel, device)
     except RunCancelled as exc:
         with workspace.sessions() as session, session.begin():
             db_runs.update_run(session, run_id, status="cancelled", message=str(exc))
@@ -121,10 +123,10 @@ def _check_text_model(config: RunConfig) -> None:
 
 
 def _start_run(workspace: Workspace, name: str, data: DatasetSamples, config: RunConfig,
-               device: str, resume: bool) -> int:
+               device: str, reuse: bool) -> int:
     with workspace.sessions() as session, session.begin():
         existing = crud.get_run(session, name)
-        if existing is not None and not resume:
+        if existing is not None and not reuse:
             raise CommandError(f"run '{name}' already exists; choose another --name")
         # The process is recorded so that a dashboard can tell a run whose process died.
         values = dict(dataset_id=data.dataset_id, variant=config.model.variant,
@@ -161,7 +163,7 @@ def _with_text_dim(config: RunConfig, items: list) -> RunConfig:
 
 
 def _train_alongside(workspace: Workspace, name: str, data: DatasetSamples, config: RunConfig,
-                     parallel: Parallel, device) -> dict[str, Any]:
+                     resume: bool, parallel: Parallel, device) -> dict[str, Any]:
     """A torchrun process other than 0: wait for its features, read them, train its shares."""
     quiet = Output(json_mode=True, quiet=True)
     try:  # waits while process 0 runs `prepare` in _train_and_store
@@ -173,13 +175,13 @@ def _train_alongside(workspace: Workspace, name: str, data: DatasetSamples, conf
     genders = gender_table(config.features, workspace.settings.cache_dir)
     splits = _splits(data, items)
     train_model(splits["train"], splits["dev"], config, data.label_sets, genders,
-                workspace.settings.runs_dir / name, parallel=parallel)
+                workspace.settings.runs_dir / name, resume=resume, parallel=parallel)
     return {}
 
 
 def _train_and_store(workspace: Workspace, run_id: int, name: str, data: DatasetSamples,
-                     config: RunConfig, out: Output, parallel: Parallel = SINGLE,
-                     device=None) -> dict[str, Any]:
+                     config: RunConfig, out: Output, resume: bool = False,
+                     parallel: Parallel = SINGLE, device=None) -> dict[str, Any]:
     started = time.perf_counter()
 
     def prepare() -> list:
@@ -206,7 +208,7 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
         return True
 
     result = train_model(splits["train"], splits["dev"], config, data.label_sets, genders,
-                         run_dir, on_epoch=on_epoch, parallel=parallel)
+                         run_dir, on_epoch=on_epoch, resume=resume, parallel=parallel)
     predictor = Predictor.from_checkpoint(run_dir / "best.pt", workspace.settings.cache_dir,
                                           config.train.device)
     probs = predictor.predict_items(items)

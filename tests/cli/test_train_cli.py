@@ -125,6 +125,7 @@ def test_resume_continues_from_the_last_epoch(trained_home, home_args, capsys):
                               "--epochs", "4", *home_args)
     assert code == 0, err
     assert out["epochs_run"] == 4  # three from the first run, one more now
+    assert "epoch 4/4" in err and "epoch 1/4" not in err  # it went on, it did not start again
 
 
 def test_daic_format_corpus_trains_end_to_end(tmp_path, capsys):
