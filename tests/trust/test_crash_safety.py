@@ -4,6 +4,7 @@ a usable cache, and `PRAGMA integrity_check` ok; re-running completes."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from sqlalchemy import create_engine, text
 from amm_core.cli.storage import open_workspace
 from amm_core.features.cache import decode_entry
 from amm_core.workspace import Settings
-from tests.trust.fixtures import MGID_NAME, amm_json, sqlite_url, table_counts
+from tests.trust.fixtures import MGID_NAME, amm, amm_json, sqlite_url, table_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -108,6 +109,16 @@ def test_training_killed_mid_run_is_shown_failed_and_resumable(mgid_home: Path):
     assert integrity(mgid_home) == "ok"
     last = load_checkpoint(mgid_home / "runs" / name / "last.pt")  # `--resume` starts here
     assert last.epoch >= 1 and last.optimizer_state is not None
+    more = str(last.epoch + 1)  # one more epoch than the killed process finished
+    code, out, err = amm("train", "--dataset", MGID_NAME, "--name", name, "--modalities", "text",
+                         "--resume", "--epochs", more, "--home", str(mgid_home), "--json")
+    assert code == 0, err
+    assert f"epoch {more}/{more}" in err and f"epoch 1/{more}" not in err  # one epoch, not all
+    resumed = json.loads(out)
+    assert resumed["status"] == "completed" and resumed["epochs_run"] == last.epoch + 1
+    assert _run_row(mgid_home, name)[0] == "completed"
+    history = load_checkpoint(mgid_home / "runs" / name / "last.pt").extra["history"]
+    assert history[:last.epoch] == last.extra["history"]  # the killed epochs kept, not re-run
 
 
 def _cache_entries(home: Path) -> dict[str, dict]:
