@@ -157,8 +157,7 @@ def main_first(parallel: Parallel, device: torch.device, action: Callable[[], T]
     """`action()` on process 0 while the others wait; its result there, None elsewhere. When it
     fails on process 0 the others stop too (MainProcessFailed), instead of waiting for ever."""
     if not parallel.main:
-        if broadcast_int(0, parallel, device):
-            raise MainProcessFailed("process 0 stopped (its message says why)")
+        wait_for_main(parallel, device)
         return None
     try:
         result = action()
@@ -167,3 +166,9 @@ def main_first(parallel: Parallel, device: torch.device, action: Callable[[], T]
         raise
     broadcast_int(0, parallel, device)
     return result
+
+
+def wait_for_main(parallel: Parallel, device: torch.device) -> None:
+    """On a process other than 0: wait until process 0 has done its `main_first` step."""
+    if broadcast_int(0, parallel, device):
+        raise MainProcessFailed("process 0 stopped (its message says why)")

@@ -72,6 +72,7 @@ def run_features(args: argparse.Namespace, out: Output) -> dict[str, Any]:
 
 def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     from amm_core.cli.training import TrainRequest, train_run
+    from amm_core.distributed import leave
 
     workspace = open_workspace(Settings.resolve(args.home))
     if args.epochs is not None and args.epochs < 1:
@@ -82,7 +83,10 @@ def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
                            overrides=text_model_override(args.text_model),
                            parallel=args.parallel)
     check_name("run", request.run_name())
-    return train_run(workspace, request, out)
+    try:
+        return train_run(workspace, request, out)
+    finally:
+        leave()  # the torchrun process group, if this process joined one
 
 
 def text_model_override(text_model: str | None) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,14 @@ from amm_core.cli.process import process_info
 from amm_core.cli.storage import Workspace
 from amm_core.config import MODALITIES, RunConfig, resolve_config, to_dict
 from amm_core.dataset import gender_table
-from amm_core.distributed import SINGLE, MainProcessFailed, Parallel, join, main_first
+from amm_core.distributed import (
+    SINGLE,
+    MainProcessFailed,
+    Parallel,
+    join,
+    main_first,
+    wait_for_main,
+)
 from amm_core.evaluate import prediction_rows, score
 from amm_core.model.variants import VARIANTS
 from amm_core.predict import Predictor
@@ -166,8 +173,8 @@ def _train_alongside(workspace: Workspace, name: str, data: DatasetSamples, conf
                      resume: bool, parallel: Parallel, device) -> dict[str, Any]:
     """A torchrun process other than 0: wait for its features, read them, train its shares."""
     quiet = Output(json_mode=True, quiet=True)
-    try:  # waits while process 0 runs `prepare` in _train_and_store
-        main_first(parallel, device, lambda: None)
+    try:  # while process 0 runs `prepare` in _train_and_store
+        wait_for_main(parallel, device)
     except MainProcessFailed as exc:
         raise CommandError(str(exc)) from exc
     items = featurize(workspace, data.samples, config.features, data.label_sets, quiet)
@@ -180,8 +187,8 @@ def _train_alongside(workspace: Workspace, name: str, data: DatasetSamples, conf
 
 
 def _train_and_store(workspace: Workspace, run_id: int, name: str, data: DatasetSamples,
-                     config: RunConfig, out: Output, resume: bool = False,
-                     parallel: Parallel = SINGLE, device=None) -> dict[str, Any]:
+                     config: RunConfig, out: Output, resume: bool, parallel: Parallel,
+                     device) -> dict[str, Any]:
     started = time.perf_counter()
 
     def prepare() -> list:

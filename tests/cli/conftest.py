@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from amm_core.cli import main
-from amm_core.data.demo_mgid import write_mgid_demo
+from tests.cli.helpers import import_small_mgid
 
 RUN = "small-amm"
 
@@ -19,10 +19,7 @@ RUN = "small-amm"
 def trained_home(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """40 MGID-format posts with drawn images, imported as `small`, and `small-amm` trained."""
     root = tmp_path_factory.mktemp("trained")
-    write_mgid_demo(root / "mgid", root / "images", seed=3, n_posts=40)
-    home = root / "home"
-    assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
-                 str(root / "images"), "--name", "small", "--home", str(home)]) == 0
+    home = import_small_mgid(root, seed=3)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         code = main(["train", "--dataset", "small", "--epochs", "3", "--name", RUN, "--home",

@@ -14,6 +14,17 @@ from sqlalchemy import create_engine, inspect, text
 from amm_core.cli import main
 
 
+def import_small_mgid(root: Path, seed: int, name: str = "small") -> Path:
+    """40 MGID-format posts with drawn images under `root`, imported as `name`; the home."""
+    from amm_core.data.demo_mgid import write_mgid_demo
+
+    write_mgid_demo(root / "mgid", root / "images", seed=seed, n_posts=40)
+    home = root / "home"
+    assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
+                 str(root / "images"), "--name", name, "--home", str(home)]) == 0
+    return home
+
+
 def amm_json(capsys, *args: str) -> tuple[int, dict[str, Any] | None, str]:
     """(exit code, parsed JSON or None, stderr) of `amm ARGS --json`."""
     code = main([*args, "--json"])

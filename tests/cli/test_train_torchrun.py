@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from amm_core.cli import main
-from amm_core.data.demo_mgid import write_mgid_demo
-from tests.cli.helpers import amm_json, row_counts
+from tests.cli.helpers import amm_json, import_small_mgid, row_counts
 
 pytestmark = pytest.mark.slow
 
@@ -25,12 +24,7 @@ def _torchrun(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("torchrun")
-    write_mgid_demo(root / "mgid", root / "images", seed=5, n_posts=40)
-    home = root / "home"
-    assert main(["import", "mgid", "--csv-dir", str(root / "mgid"), "--images",
-                 str(root / "images"), "--name", "small", "--home", str(home)]) == 0
-    return home
+    return import_small_mgid(tmp_path_factory.mktemp("torchrun"), seed=5)
 
 
 def _run(home: Path, name: str) -> dict:
