@@ -27,11 +27,13 @@ def multitask_loss(
 ) -> Tensor | None:
     """Sum over the model's tasks that have labels of masked CE; emotion scaled by its weight.
 
-    Returns None when `labels` names none of the model's tasks.
+    A task whose labels in this batch are all missing adds no term. Returns None when no task
+    has a label (then there is nothing to learn from: training skips the step, so neither
+    Adam's momentum nor the L2 term moves the weights on a batch without labels).
     """
     terms: list[Tensor] = []
     for task, task_logits in logits.items():
-        if task not in labels:
+        if task not in labels or not bool((labels[task] != IGNORE_INDEX).any()):
             continue
         weight = emotion_weight if task == "emotion" else 1.0
         terms.append(weight * masked_cross_entropy(task_logits, labels[task]))

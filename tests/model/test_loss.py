@@ -45,6 +45,15 @@ def test_multitask_loss_sums_with_emotion_weight() -> None:
     assert multitask_loss(logits, {}) is None
 
 
+def test_a_batch_without_any_label_has_no_loss_to_step_on() -> None:
+    logits = {"depression": torch.zeros(2, 2, requires_grad=True),
+              "emotion": torch.zeros(2, N_EMOTIONS, requires_grad=True)}
+    none = {"depression": torch.full((2,), -100), "emotion": torch.full((2,), -100)}
+    assert multitask_loss(logits, none) is None
+    one_task = multitask_loss(logits, {**none, "depression": torch.tensor([1, -100])})
+    assert one_task.item() == pytest.approx(math.log(2))
+
+
 def test_changing_a_masked_label_or_its_row_leaves_the_loss_unchanged(
     mixed_batch: AMMBatch,
 ) -> None:
