@@ -62,6 +62,7 @@ class RunCases:
     split: str | None  # None: every split
     labels: list[str]
     cases: list[Case] = field(default_factory=list)
+    seed: int = 0  # the run's training seed: its bootstrap intervals use it, as evaluate's do
 
     def index(self, label: str | None) -> int:
         return IGNORE_INDEX if label not in self.labels else self.labels.index(label)
@@ -137,10 +138,12 @@ def load_run_cases(workspace: Workspace, run: str, task: str, split: str | None)
         dataset = crud.get_dataset(session, first["dataset"])
         label_sets = dict(dataset.label_sets or {}) if dataset is not None else {}
         rows = db_analysis.run_cases(session, first["run_id"], task, split)
+        stored = crud.get_run(session, run)
+        seed = int(((stored.config or {}).get("train") or {}).get("seed", 0)) if stored else 0
     labels = list(label_sets.get(task) or rows[0]["probabilities"].keys())
     return RunCases(run=run, dataset=first["dataset"], dataset_kind=first["dataset_kind"],
                     task=task, split=split, labels=labels,
-                    cases=[_case(row, task, labels) for row in rows])
+                    cases=[_case(row, task, labels) for row in rows], seed=seed)
 
 
 def case_rows(workspace: Workspace, run: str, split: str | None) -> list[dict[str, Any]]:

@@ -12,16 +12,18 @@ from amm_core.cli.analysis_data import Case, RunCases
 from amm_core.metrics import evaluate_predictions, task_metrics
 
 BOOTSTRAP = 1000
-SEED = 0
+SEED = 0  # the paired comparisons of two runs (each run's own scores use its training seed)
 
 
 def task_scores(cases: RunCases, bootstrap: int = BOOTSTRAP) -> dict[str, Any]:
     """`M` of this task (ARCHITECTURE.md) with intervals; a cluster bootstrap over DAIC
-    sessions when the cases have them. n=0 scores when no case has a true label."""
-    spec = {"y_true": cases.y_true(), "y_pred": cases.y_pred(), "probs": None,
+    sessions when the cases have them, and per-session scores from the averaged utterance
+    probabilities, seeded with the run's seed: the figures `amm evaluate` gives for the same
+    predictions. n=0 scores when no case has a true label."""
+    spec = {"y_true": cases.y_true(), "y_pred": cases.y_pred(), "probs": cases.probs(),
             "labels": cases.labels}
     report = evaluate_predictions({cases.task: spec}, groups=cases.groups(),
-                                  bootstrap=bootstrap, seed=SEED)
+                                  bootstrap=bootstrap, seed=cases.seed)
     return report.get(cases.task) or task_metrics(spec["y_true"], spec["y_pred"], cases.labels)
 
 

@@ -136,11 +136,18 @@ def test_daic_format_corpus_trains_end_to_end(tmp_path, capsys):
     root = write_daic_corpus(tmp_path / "daic")
     home = ["--home", str(tmp_path / "home")]
     assert amm_json(capsys, "import", "daic", "--root", str(root), *home)[0] == 0
-    code, out, err = amm_json(capsys, "train", "--dataset", "daic", "--epochs", "2", *home)
+    code, out, err = amm_json(capsys, "train", "--dataset", "daic", "--epochs", "2",
+                              "--seed", "1", *home)
     assert code == 0, err
     for split in ("dev", "test"):
         assert set(out["metrics"][split]) == {"depression"}  # no emotion labels yet: masked
         assert "per_session" in out["metrics"][split]["depression"]
+    # The error-analysis report scores the stored predictions as training did (per-session
+    # from averaged probabilities, intervals seeded with the run's seed 1).
+    code, report, err = amm_json(capsys, "report", "--run", out["run"], "--out",
+                                 str(tmp_path / "report"), *home)
+    assert code == 0, err
+    assert report["metrics"]["depression"] == out["metrics"]["test"]["depression"]
     picture = tmp_path / "face.png"
     cv2.imwrite(str(picture), np.full((48, 64, 3), 128, np.uint8))
     code, out, err = amm_json(capsys, "predict", "--run", out["run"], "--text", "i feel low",
