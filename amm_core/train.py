@@ -172,7 +172,7 @@ def train_model(
                      SplitTensors.build(dev_items, genders, config.model, normaliser,
                                         device=device) if parallel.main else None, generator)
     started, seen, verdict = time.perf_counter(), 0, _GO_ON
-    for epoch in range(state.start_epoch, tc.epochs + 1):
+    for epoch in range(state.start_epoch, _last_epoch(state, tc.epochs, tc.patience) + 1):
         loss = _train_epoch(model, optimizer, train_split, config, generator, parallel)
         seen += len(train_items)
         verdict = keeper.end_epoch(model, optimizer, epoch, loss) if parallel.main else _GO_ON
@@ -194,6 +194,13 @@ def train_model(
 _GO_ON, _STOP, _CANCEL = 0, 1, 2  # what process 0 decides after an epoch
 
 
+def _last_epoch(state: _State, epochs: int, patience: int) -> int:
+    """`epochs`, unless a resumed run had already stopped early: then the epoch it stopped at
+    (resuming it trains nothing; a larger --patience lets it go on)."""
+    done = state.start_epoch - 1
+    return done if done and state.stale(done) >= patience else epochs
+
+
 @dataclass
 class _Keeper:
     """After each epoch: score dev, keep the best checkpoint and the last, call back, decide."""
@@ -207,7 +214,6 @@ class _Keeper:
     dev_items: Sequence[FeatureItem]
     dev_split: SplitTensors | None
     generator: torch.Generator
-    stale: int = 0
     best_sha256: str | None = None
 
     def end_epoch(self, model: nn.Module, optimizer, epoch: int, loss: float) -> int:
@@ -225,16 +231,13 @@ class _Keeper:
         # splits), the lower dev loss over all tasks, so the secondary task keeps improving.
         if score > state.best_score or (score == state.best_score
                                         and tie_break < state.best_loss):
-            state.best_score, state.best_loss, state.best_epoch, self.stale = (
-                score, tie_break, epoch, 0)
+            state.best_score, state.best_loss, state.best_epoch = score, tie_break, epoch
             self.best_sha256 = save(self.run_dir / "best.pt")
-        else:
-            self.stale += 1
         save(self.run_dir / "last.pt")
         epochs = self.config.train.epochs
         if self.on_epoch is not None and self.on_epoch(epoch, epochs, record) is False:
             return _CANCEL
-        return _STOP if self.stale >= self.config.train.patience else _GO_ON
+        return _STOP if state.stale(epoch) >= self.config.train.patience else _GO_ON
 
 
 def _train_epoch(model, optimizer, split: SplitTensors, config: RunConfig, generator,
@@ -277,6 +280,11 @@ class _State:
     best_epoch: int
     start_epoch: int
     history: list[dict[str, Any]]
+
+    def stale(self, epoch: int) -> int:
+        """Epochs since the best one, after `epoch`: early stopping's count (so a resumed run
+        counts on where it stopped)."""
+        return epoch - self.best_epoch
 
 
 def _save(path, *, model, optimizer, config, label_sets, normaliser, state, epoch,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,11 @@ from amm_core.train import train_model
 from tests.test_batches import LABELS, _config, _genders, _items
 
 
-def _train(run_dir: Path, epochs: int, resume: bool = False):
+def _train(run_dir: Path, epochs: int, resume: bool = False, patience: int | None = None):
     items = _items(60, 6)
     config = _config(epochs=epochs)
+    if patience is not None:
+        config = replace(config, train=replace(config.train, patience=patience))
     assert config.model.dropout > 0  # dropout's random stream must be resumed too
     return train_model(items[:40], items[40:], config, LABELS, _genders(), run_dir,
                        resume=resume)
@@ -44,3 +47,25 @@ def test_a_checkpoint_of_another_model_is_refused_in_one_line(tmp_path: Path) ->
         train_model(items[:40], items[40:], wider, LABELS, _genders(), tmp_path / "run",
                     resume=True)
     assert "\n" not in str(caught.value)
+
+
+def test_a_resumed_run_keeps_its_best_epoch_and_early_stopping_count(tmp_path: Path) -> None:
+    """Straight, this run's best epoch comes before its last and patience 2 stops it early;
+    stopped after 6 epochs and resumed, it must pick the same best.pt and stop at the same
+    epoch (the count of epochs since the best goes on), and resuming it again trains nothing."""
+    straight = _train(tmp_path / "straight", 12, patience=2)
+    assert straight.stopped_early and straight.best_epoch < straight.epochs_run < 12
+    first = _train(tmp_path / "stopped", min(6, straight.epochs_run - 1), patience=2)
+    assert not first.stopped_early
+    resumed = _train(tmp_path / "stopped", 12, resume=True, patience=2)
+    assert (resumed.best_epoch, resumed.epochs_run) == (straight.best_epoch,
+                                                        straight.epochs_run)
+    assert resumed.stopped_early and resumed.history == straight.history
+    for name in ("best.pt", "last.pt"):
+        a = load_checkpoint(tmp_path / "straight" / name).state_dict
+        b = load_checkpoint(tmp_path / "stopped" / name).state_dict
+        assert all(torch.equal(a[key], b[key]) for key in a), name
+    again = _train(tmp_path / "stopped", 12, resume=True, patience=2)
+    assert again.history == straight.history and again.stopped_early
+    longer = _train(tmp_path / "stopped", 12, resume=True, patience=20)  # more patience: on
+    assert len(longer.history) > straight.epochs_run
