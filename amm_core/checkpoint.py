@@ -32,6 +32,9 @@ class Checkpoint:
     best_score: float | None = None
     optimizer_state: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the text features came from (features.text.text_model_identity); None in checkpoints
+    # written before it was kept. Filled on save.
+    text_identity: str | None = None
 
     def build(self) -> nn.Module:
         """The model, weights loaded, in eval mode."""
@@ -52,6 +55,7 @@ def save_checkpoint(checkpoint: Checkpoint, path: Path) -> str:
         "label_sets": checkpoint.label_sets,
         "encoders": {
             "text": checkpoint.config.features.text_model,
+            "text_identity": checkpoint.text_identity or _text_identity(checkpoint.config),
             "vision": "tf_efficientnet_lite0",
         },
         "state_dict": {k: v.detach().cpu() for k, v in checkpoint.state_dict.items()},
@@ -99,6 +103,31 @@ def load_checkpoint(path: Path) -> Checkpoint:
         best_score=payload.get("best_score"),
         optimizer_state=payload.get("optimizer_state"),
         extra=payload.get("extra") or {},
+        text_identity=(payload.get("encoders") or {}).get("text_identity"),
+    )
+
+
+def _text_identity(config: RunConfig) -> str | None:
+    from amm_core.features.text import text_model_identity
+
+    try:
+        return text_model_identity(config.features.text_model)
+    except (OSError, ValueError):  # a model that is not here: nothing to pin it by
+        return None
+
+
+def check_text_model(checkpoint: Checkpoint, path: Path) -> None:
+    """CheckpointError (one line) when the run's text model now gives other features than it
+    was trained on: a folder whose files changed, another cached revision of a Hugging Face id.
+    A model that is not here at all is left to the encoder's own message."""
+    stored = checkpoint.text_identity
+    current = _text_identity(checkpoint.config)
+    if stored is None or current is None or current.endswith("@unknown") or current == stored:
+        return
+    name = checkpoint.config.features.text_model
+    raise CheckpointError(
+        f"{path}: the run was trained with text model {name!r}, which is no longer the same "
+        f"model ({stored} then, {current} now); restore that model or retrain the run"
     )
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from amm_core.checkpoint import Checkpoint, load_checkpoint
+from amm_core.checkpoint import Checkpoint, CheckpointError, check_text_model, load_checkpoint
 from amm_core.config import GENDER_WORDS, RunConfig
 from amm_core.dataset import FeatureItem, VisualNormaliser, gender_table
 from amm_core.evaluate import task_labels
@@ -24,6 +24,18 @@ from amm_core.uploads import VISION_FEATURES as VISION_FEATURES  # re-exported
 from amm_core.uploads import upload_rules
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
+
+
+def _check_text_width(checkpoint: Checkpoint, genders: dict[str, torch.Tensor], path: Path
+                      ) -> None:
+    """The text model must give the width the run was trained on (checkpoints that predate
+    text_identity are only checked this way)."""
+    width, expected = int(next(iter(genders.values())).shape[-1]), checkpoint.config.model.text_dim
+    if width != expected:
+        name = checkpoint.config.features.text_model
+        raise CheckpointError(f"{path}: text model {name!r} now gives {width}-wide features; "
+                              f"the run was trained on {expected}-wide ones: restore the model "
+                              "it was trained with or retrain the run")
 
 
 @dataclass
@@ -39,15 +51,17 @@ class Predictor:
     @classmethod
     def from_checkpoint(cls, path: Path, cache_dir: Path | None, device: str = "auto") -> Predictor:
         checkpoint: Checkpoint = load_checkpoint(path)
+        check_text_model(checkpoint, path)
         chosen = resolve_device(device)
         norm = checkpoint.extra.get("visual_norm")
         dim = checkpoint.config.model.visual_dim
+        genders = gender_table(checkpoint.config.features, cache_dir, str(chosen))
+        _check_text_width(checkpoint, genders, path)
         return cls(
             model=checkpoint.build().to(chosen), config=checkpoint.config,
             label_sets=checkpoint.label_sets,
             normaliser=VisualNormaliser.from_state(norm) if norm else VisualNormaliser.fit([], dim),
-            genders=gender_table(checkpoint.config.features, cache_dir, str(chosen)),
-            device=chosen, cache_dir=cache_dir,
+            genders=genders, device=chosen, cache_dir=cache_dir,
         )
 
     @property

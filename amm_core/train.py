@@ -22,9 +22,10 @@ from torch import Tensor, nn
 
 from amm_core.batches import SplitTensors
 from amm_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from amm_core.config import RunConfig
+from amm_core.config import RunConfig, to_dict
 from amm_core.dataset import FeatureItem, VisualNormaliser
 from amm_core.distributed import SINGLE, Parallel, average_gradients, broadcast_int, shard
+from amm_core.features.text import text_model_identity
 from amm_core.model.loss import IGNORE_INDEX, weight_decay_groups
 from amm_core.model.variants import build_model
 
@@ -164,7 +165,7 @@ def train_model(
                    history=[])
     generator = torch.Generator().manual_seed(tc.seed)  # the batches' shuffles
     if resume and (run_dir / "last.pt").exists():
-        state = _restore(run_dir / "last.pt", model, optimizer, generator)
+        state = _restore(run_dir / "last.pt", model, optimizer, generator, config)
     if parallel.rank:  # same weights everywhere, but each process its own dropout masks
         torch.manual_seed(tc.seed + parallel.rank)
     train_split = SplitTensors.build(train_items, genders, config.model, normaliser, device=device)
@@ -196,7 +197,7 @@ _GO_ON, _STOP, _CANCEL = 0, 1, 2  # what process 0 decides after an epoch
 
 def _last_epoch(state: _State, epochs: int, patience: int) -> int:
     """`epochs`, unless a resumed run had already stopped early: then the epoch it stopped at
-    (resuming it trains nothing; a larger --patience lets it go on)."""
+    (resuming it trains nothing; a larger patience in the config lets it go on)."""
     done = state.start_epoch - 1
     return done if done and state.stale(done) >= patience else epochs
 
@@ -303,11 +304,31 @@ def _save(path, *, model, optimizer, config, label_sets, normaliser, state, epoc
     return save_checkpoint(checkpoint, path)
 
 
+def check_same_run(checkpoint: Checkpoint, config: RunConfig, path: Path) -> None:
+    """ValueError (one line) unless `last.pt` was trained with this model and these features
+    (the training settings, epochs and patience say, may change on resume)."""
+    then, now = to_dict(checkpoint.config), to_dict(config)
+    for section in ("model", "features"):
+        for key, value in now[section].items():
+            if section == "features" and key == "text_model":
+                continue  # compared by what the model is, below, not how its path is spelt
+            if then[section].get(key) != value:
+                raise ValueError(f"cannot resume from {path}: it was trained with {section}."
+                                 f"{key} = {then[section].get(key)!r}, not {value!r}; train "
+                                 "under another --name")
+    current = text_model_identity(config.features.text_model)
+    if checkpoint.text_identity not in (None, current):
+        raise ValueError(f"cannot resume from {path}: it was trained on the features of another "
+                         f"text model ({checkpoint.config.features.text_model!r}); train under "
+                         "another --name")
+
+
 def _restore(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
-             generator: torch.Generator) -> _State:
+             generator: torch.Generator, config: RunConfig) -> _State:
     """Weights, optimiser, random streams and bookkeeping from `last.pt`; ValueError (one line)
-    when it was saved by a model of another shape."""
+    when it was saved by another model or on other features."""
     checkpoint = load_checkpoint(path)
+    check_same_run(checkpoint, config, path)
     try:
         model.load_state_dict(checkpoint.state_dict)
         if checkpoint.optimizer_state:

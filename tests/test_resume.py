@@ -36,18 +36,25 @@ def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path: Path) -> N
     assert [r["epoch"] for r in fresh.history] == [1, 2]
 
 
-def test_a_checkpoint_of_another_model_is_refused_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("section", "key", "value"), [
+    ("model", "d_model", 32),  # another shape
+    ("model", "head_norm", False),  # same shapes, another network
+    ("features", "zone_mode", "crops"),  # same network, other features
+])
+def test_a_checkpoint_of_another_run_is_refused_in_one_line(tmp_path: Path, section, key,
+                                                           value) -> None:
     _train(tmp_path / "run", 1)
+    before = (tmp_path / "run" / "last.pt").read_bytes()
     items = _items(60, 6)
-    wider = _config(epochs=2)
-    wider = type(wider)(**{**vars(wider), "model": type(wider.model)(
-        **{**vars(wider.model), "d_model": 32})})
-    with pytest.raises(ValueError, match=r"cannot resume from .*last\.pt: it holds another "
-                                         r"model's weights") as caught:
-        train_model(items[:40], items[40:], wider, LABELS, _genders(), tmp_path / "run",
+    config = _config(epochs=2)
+    assert getattr(getattr(config, section), key) != value
+    other = replace(config, **{section: replace(getattr(config, section), **{key: value})})
+    with pytest.raises(ValueError, match=rf"cannot resume from .*last\.pt: it was trained with "
+                                         rf"{section}\.{key} = .*, not {value!r}") as caught:
+        train_model(items[:40], items[40:], other, LABELS, _genders(), tmp_path / "run",
                     resume=True)
     assert "\n" not in str(caught.value)
-
+    assert (tmp_path / "run" / "last.pt").read_bytes() == before
 
 def test_a_resumed_run_keeps_its_best_epoch_and_early_stopping_count(tmp_path: Path) -> None:
     """Straight, this run's best epoch comes before its last and patience 2 stops it early;

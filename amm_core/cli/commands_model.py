@@ -90,8 +90,12 @@ def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
 
 
 def text_model_override(text_model: str | None) -> dict[str, dict[str, Any]]:
-    """--text-model as a config override; the model's width follows the encoder's."""
-    return {"features": {"text_model": text_model}} if text_model else {}
+    """--text-model as a config override; the model's width follows the encoder's. A folder is
+    kept as its absolute path, so the run finds it again from any working folder."""
+    if not text_model:
+        return {}
+    folder = Path(text_model).expanduser()
+    return {"features": {"text_model": str(folder.resolve()) if folder.is_dir() else text_model}}
 
 
 def run_evaluate(args: argparse.Namespace, out: Output) -> dict[str, Any]:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from amm_core.checkpoint import file_sha256
+from amm_core.checkpoint import CheckpointError, file_sha256, load_checkpoint
 from amm_core.cli.model_data import DatasetSamples, featurize, load_dataset
 from amm_core.cli.output import CommandError, Output, one_line
 from amm_core.cli.process import process_info
@@ -27,7 +28,7 @@ from amm_core.distributed import (
 from amm_core.evaluate import prediction_rows, score
 from amm_core.model.variants import VARIANTS
 from amm_core.predict import Predictor
-from amm_core.train import resolve_device, train_model
+from amm_core.train import check_same_run, resolve_device, train_model
 from db import crud
 from db import runs as db_runs
 
@@ -92,8 +93,11 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
         device = resolve_device(config.train.device, parallel.local_rank)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    _check_text_model(config)  # fail before anything is written
+    # Fail before anything is written: the text model, and a resume on another run's settings.
+    config = replace(config, model=replace(config.model, text_dim=_check_text_model(config)))
     name = request.run_name()
+    if request.resume:
+        _check_resumable(workspace.settings.runs_dir / name / "last.pt", config)
     if parallel.active:
         join(parallel, device)
     try:
@@ -120,12 +124,25 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
         raise
 
 
-def _check_text_model(config: RunConfig) -> None:
+def _check_text_model(config: RunConfig) -> int:
+    """The text model's width (the run's text_dim); CommandError when it cannot be loaded."""
     from amm_core.features.text import load_text_encoder
 
     try:
-        load_text_encoder(config.features.text_model, config.features.max_tokens, None)
+        encoder = load_text_encoder(config.features.text_model, config.features.max_tokens, None)
     except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    return encoder.hidden_size
+
+
+def _check_resumable(last: Path, config: RunConfig) -> None:
+    """CommandError when `last.pt` cannot be resumed with `config` (nothing resumes when the
+    run has no last.pt yet: it starts at epoch 1)."""
+    if not last.is_file():
+        return
+    try:
+        check_same_run(load_checkpoint(last), config, last)
+    except (CheckpointError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
 
 

@@ -17,7 +17,12 @@ from amm_core.features.cache import FeatureCache, cache_key, content_digest
 from amm_core.features.colour import hsv_histogram, mean_hsv_histogram
 from amm_core.features.device import choose_device
 from amm_core.features.image import check_image_header, decode_resized, zone_features
-from amm_core.features.text import TextEncoder, TextFeatures, load_text_encoder
+from amm_core.features.text import (
+    TextEncoder,
+    TextFeatures,
+    load_text_encoder,
+    text_model_identity,
+)
 from amm_core.features.video import clip_features, read_clip_frames
 from amm_core.features.vision import VisionEncoder, load_vision_encoder
 
@@ -55,7 +60,9 @@ def _select(config: FeatureConfig, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def text_params(config: FeatureConfig) -> dict[str, Any]:
-    return _select(config, ("text_model", "max_tokens"))
+    """The text model by what it is (text_model_identity), not by how its path was spelt."""
+    return {"text_model": text_model_identity(config.text_model),
+            "max_tokens": config.max_tokens}
 
 
 def image_params(config: FeatureConfig) -> dict[str, Any]:

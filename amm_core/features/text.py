@@ -3,6 +3,7 @@ pooled embedding from a BERT-family model that is loaded offline only."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
@@ -68,6 +69,53 @@ def resolve_text_model(name: str) -> str:
     if _HUB_ID.fullmatch(name) and not name.startswith("."):
         return name
     raise ValueError(f"text model folder {name!r} does not exist (nor is it a Hugging Face id)")
+
+
+# The files that decide a folder model's output: config, weights, tokenizer.
+_IDENTITY_FILES = re.compile(r"(config\.json|.*\.safetensors|.*\.bin|tokenizer.*\.json|"
+                             r"vocab\.txt|special_tokens_map\.json|.*\.model)")
+
+
+def text_model_identity(name: str) -> str:
+    """What the features of text model `name` depend on, for cache keys and checkpoints: the name
+    itself for the packaged default (its weights are fixed by the package), the content of a
+    folder's model files (so a relative path means the same from any folder, and a folder whose
+    weights change is another model), a Hugging Face id with its cached snapshot's revision."""
+    if name == DEFAULT_TEXT_MODEL:
+        return name
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        files = sorted(p for p in folder.resolve().iterdir()
+                       if p.is_file() and _IDENTITY_FILES.fullmatch(p.name))
+        return _folder_digest(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                                    for p in files))
+    return f"hub:{name}@{_hub_revision(name) or 'unknown'}"
+
+
+@lru_cache(maxsize=16)
+def _folder_digest(files: tuple[tuple[str, int, int], ...]) -> str:
+    """sha256 over the files' names and bytes; keyed on (path, size, mtime) so each process
+    reads a folder's weights once until they change."""
+    digest = hashlib.sha256()
+    for path, _, _ in files:
+        digest.update(Path(path).name.encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    return "folder-sha256:" + digest.hexdigest()[:32]
+
+
+def _hub_revision(name: str) -> str | None:
+    """The commit of the Hugging Face cache's snapshot of `name`, when it is cached."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - transformers depends on it
+        return None
+    try:
+        found = try_to_load_from_cache(name, "config.json")
+    except ValueError:  # not a valid repository id (a folder that does not exist, say)
+        return None
+    return Path(found).parent.name if isinstance(found, str) else None
 
 
 @contextmanager
@@ -166,8 +214,8 @@ class TextEncoder:
 
 
 @lru_cache(maxsize=2)
-def _cached_encoder(model_name: str, max_tokens: int, device: str) -> TextEncoder:
-    return TextEncoder(model_name, max_tokens, device)
+def _cached_encoder(model_name: str, identity: str, max_tokens: int, device: str) -> TextEncoder:
+    return TextEncoder(model_name, max_tokens, device)  # identity: only part of the key
 
 
 def load_text_encoder(
@@ -175,8 +223,10 @@ def load_text_encoder(
     max_tokens: int = 128,
     device: str | torch.device | None = None,
 ) -> TextEncoder:
-    """One shared encoder per (model, max_tokens, device) per process."""
-    return _cached_encoder(model_name, max_tokens, str(choose_device(device)))
+    """One shared encoder per (model, max_tokens, device) per process; a relative folder seen
+    from another working folder, or a folder whose files changed, is another model."""
+    return _cached_encoder(model_name, text_model_identity(model_name), max_tokens,
+                           str(choose_device(device)))
 
 
 def encode_texts(

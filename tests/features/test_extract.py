@@ -22,6 +22,7 @@ from amm_core.features.extract import (
 from amm_core.features.text import TextEncoder
 from amm_core.features.vision import VisionEncoder
 from tests.features.media_fixtures import gradient, grey_video, image_bytes
+from tests.text_models import tiny_bert
 
 SMALL = FeatureConfig(image_width=160, image_height=120)  # 1/9 of the pixels: faster tests
 
@@ -76,6 +77,28 @@ def test_text_any_change_is_a_miss(tmp_path: Path, text_calls: list) -> None:
     TextFeaturizer(FeatureConfig(n_zones=7), cache)(["hello"])  # irrelevant field: still a hit
     assert text_calls == [["hello"], ["hello!"], ["hello"]]
     assert cache.stats.as_dict() == {"hits": 1, "misses": 3, "corrupt": 0, "write_errors": 0}
+
+
+def test_a_text_model_folder_is_keyed_by_its_files(tmp_path: Path, monkeypatch) -> None:
+    """The same relative path from two folders names two models; an absolute path to the same
+    files is the same model (a hit); the folder's weights replaced make it another (a miss)."""
+    folder_a = tiny_bert(tmp_path / "A" / "tm", seed=1)
+    tiny_bert(tmp_path / "B" / "tm", seed=2)
+    cache = FeatureCache(tmp_path / "cache")
+
+    def features(model: str) -> torch.Tensor:
+        return TextFeaturizer(FeatureConfig(text_model=model), cache)(["hello"])[0].pooled
+
+    monkeypatch.chdir(tmp_path / "A")
+    from_a = features("tm")
+    monkeypatch.chdir(tmp_path / "B")
+    from_b = features("tm")
+    assert not torch.allclose(from_a, from_b)
+    assert torch.equal(features(str(folder_a)), from_a)
+    assert cache.stats.hits == 1 and cache.stats.misses == 2
+    tiny_bert(folder_a, seed=3)
+    changed = features(str(folder_a))
+    assert not torch.allclose(changed, from_a) and cache.stats.misses == 3
 
 
 def test_text_progress_and_gender(tmp_path: Path, text_calls: list) -> None:
