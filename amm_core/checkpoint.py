@@ -93,8 +93,9 @@ def load_checkpoint(path: Path) -> Checkpoint:
         )
     try:
         config = from_dict(payload["config"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: incompatible checkpoint config ({exc})") from exc
+    _check_parts(payload, path)
     return Checkpoint(
         config=config,
         label_sets=payload["label_sets"],
@@ -105,6 +106,23 @@ def load_checkpoint(path: Path) -> Checkpoint:
         extra=payload.get("extra") or {},
         text_identity=(payload.get("encoders") or {}).get("text_identity"),
     )
+
+
+def _check_parts(payload: dict[str, Any], path: Path) -> None:
+    """CheckpointError naming the first part of the payload that is missing or malformed."""
+    label_sets, state, extra = (payload.get(k) for k in ("label_sets", "state_dict", "extra"))
+    names_ok = isinstance(label_sets, dict) and all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in label_sets.values())
+    if not names_ok:
+        problem = "its label sets are missing or malformed"
+    elif not (isinstance(state, dict) and state
+              and all(isinstance(v, torch.Tensor) for v in state.values())):
+        problem = "its weights are missing or malformed"
+    elif extra is not None and not isinstance(extra, dict):
+        problem = "its training state is malformed"
+    else:
+        return
+    raise CheckpointError(f"{path}: incompatible AMM checkpoint ({problem}); retrain the run")
 
 
 def _text_identity(config: RunConfig) -> str | None:

@@ -19,11 +19,37 @@ from amm_core.checkpoint import Checkpoint, CheckpointError, check_text_model, l
 from amm_core.config import GENDER_WORDS, RunConfig
 from amm_core.dataset import FeatureItem, VisualNormaliser, gender_table
 from amm_core.evaluate import task_labels
+from amm_core.model.amm import task_classes
 from amm_core.train import predict_items, resolve_device
 from amm_core.uploads import VISION_FEATURES as VISION_FEATURES  # re-exported
 from amm_core.uploads import upload_rules
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
+
+
+def _rebuild(checkpoint: Checkpoint, path: Path) -> tuple[nn.Module, VisualNormaliser]:
+    """The model and the visual normaliser; CheckpointError (one line) when the weights, the
+    label sets or the normaliser do not fit the checkpoint's own config."""
+    try:
+        model = checkpoint.build()
+    except (RuntimeError, KeyError, ValueError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise CheckpointError(f"{path}: its weights do not fit its config ({first}); "
+                              "retrain the run") from None
+    for task, classes in task_classes(checkpoint.config.model).items():
+        names = task_labels(task, checkpoint.label_sets)
+        if task in getattr(model, "tasks", ()) and len(names) != classes:
+            raise CheckpointError(f"{path}: its {task} label set has {len(names)} names for "
+                                  f"{classes} classes; retrain the run")
+    norm, dim = checkpoint.extra.get("visual_norm"), checkpoint.config.model.visual_dim
+    try:
+        normaliser = VisualNormaliser.from_state(norm) if norm else VisualNormaliser.fit([], dim)
+        if normaliser.mean.shape != (dim,) or normaliser.std.shape != (dim,):
+            raise ValueError(f"{dim} values expected")
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: its visual normaliser is malformed "
+                              f"({type(exc).__name__}: {exc}); retrain the run") from None
+    return model, normaliser
 
 
 def _check_text_width(checkpoint: Checkpoint, genders: dict[str, torch.Tensor], path: Path
@@ -52,16 +78,13 @@ class Predictor:
     def from_checkpoint(cls, path: Path, cache_dir: Path | None, device: str = "auto") -> Predictor:
         checkpoint: Checkpoint = load_checkpoint(path)
         check_text_model(checkpoint, path)
+        model, normaliser = _rebuild(checkpoint, path)
         chosen = resolve_device(device)
-        norm = checkpoint.extra.get("visual_norm")
-        dim = checkpoint.config.model.visual_dim
         genders = gender_table(checkpoint.config.features, cache_dir, str(chosen))
         _check_text_width(checkpoint, genders, path)
         return cls(
-            model=checkpoint.build().to(chosen), config=checkpoint.config,
-            label_sets=checkpoint.label_sets,
-            normaliser=VisualNormaliser.from_state(norm) if norm else VisualNormaliser.fit([], dim),
-            genders=genders, device=chosen, cache_dir=cache_dir,
+            model=model.to(chosen), config=checkpoint.config, label_sets=checkpoint.label_sets,
+            normaliser=normaliser, genders=genders, device=chosen, cache_dir=cache_dir,
         )
 
     @property

@@ -179,7 +179,9 @@ def check_video_decodes(path: Path, name: str) -> None:
     """ValueError unless OpenCV opens the staged video, decodes a frame and it is short enough."""
     import cv2
 
-    capture = cv2.VideoCapture(str(path))
+    from amm_core.features.video import open_video
+
+    capture = open_video(path)
     try:
         if not capture.isOpened():
             raise ValueError(f"{name}: OpenCV cannot decode this video (MP4, AVI, MOV or MKV "

@@ -20,6 +20,7 @@ from amm_core.cli import (
     commands_model,
     commands_report,
 )
+from amm_core.cli.arguments import OneLineParser
 from amm_core.cli.output import CommandError, Output
 from amm_core.distributed import Parallel
 
@@ -28,10 +29,10 @@ COMMAND_MODULES = (commands_data, commands_model, commands_experiment, commands_
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--home", help="workspace folder (default: $AMM_HOME or ./amm_workspace)")
     common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="amm", description="AMM Studio: multimodal depression and emotion analysis."
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from amm_core.cli import arguments
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import open_workspace
 from amm_core.workspace import Settings
@@ -18,9 +19,10 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                                      help="train the paper's grid and write a report")
     experiment.add_argument("--dataset", required=True)
     experiment.add_argument("--suite", required=True, choices=("paper",))
-    experiment.add_argument("--epochs", type=int, help="epochs per run (default: Table II)")
-    experiment.add_argument("--seed", type=int, default=0, help="one seed (default 0)")
-    experiment.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
+    experiment.add_argument("--epochs", type=arguments.positive_int,
+                            help="epochs per run (default: Table II)")
+    experiment.add_argument("--seed", type=arguments.seed, default=0, help="one seed (default 0)")
+    experiment.add_argument("--seeds", type=arguments.seed, nargs="+", metavar="SEED",
                             help="several seeds: each row reports mean ± sd (overrides --seed)")
     experiment.add_argument("--out", type=Path, help="report folder (runs/DATASET-paper)")
     experiment.set_defaults(handler=run_experiment)
@@ -44,8 +46,12 @@ def run_experiment(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     seeds = list(dict.fromkeys(args.seeds or [args.seed]))
     results: dict[str, list[dict[str, Any]]] = {}
     notes: list[str] = []
+    grid, skipped = _learnable_runs(workspace, args.dataset, suite_runs())
+    if skipped:
+        notes.append(f"not trained, no {' or '.join(skipped)} label in the train split: "
+                     "those single-task rows are empty")
     for seed in seeds:
-        for grid_run in suite_runs():
+        for grid_run in grid:
             metrics = _run_one(workspace, args, grid_run, seed, out)
             results.setdefault(grid_run.key(), []).append(metrics)
     rows = report_rows(kind, results)
@@ -61,6 +67,18 @@ def run_experiment(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     return {"dataset": args.dataset, "suite": args.suite, "seeds": seeds,
             "runs": len(results) * len(seeds), "rows": rows,
             "report": str(folder / "report.md"), "csv": str(folder / "report.csv")}
+
+
+def _learnable_runs(workspace: Any, dataset: str, runs: list[Any]) -> tuple[list[Any], list[str]]:
+    """The grid runs whose main task has train labels, and the tasks that have none (a
+    single-task emotion run on DAIC before any gold label, say)."""
+    from amm_core.cli.model_data import load_dataset
+    from amm_core.cli.training import has_train_labels
+
+    data = load_dataset(workspace, dataset)
+    tasks = {r.task or "depression" for r in runs}
+    missing = sorted(t for t in tasks if not has_train_labels(data, t))
+    return [r for r in runs if (r.task or "depression") not in missing], missing
 
 
 def _demo_ceiling(workspace: Any, dataset_name: str) -> list[str]:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from amm_core.cli import arguments
 from amm_core.cli.names import check_name
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import Workspace, open_workspace
@@ -29,8 +30,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     train.add_argument("--variant", default="amm")
     train.add_argument("--task", choices=TASKS)
     train.add_argument("--modalities", default="text+image", choices=MODALITIES)
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--epochs", type=arguments.positive_int)
+    train.add_argument("--seed", type=arguments.seed, default=0)
     train.add_argument("--name", help="run name (default: dataset-variant-modalities-sSEED)")
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     train.add_argument("--resume", action="store_true", help="continue a run from its last epoch")
@@ -74,9 +75,9 @@ def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     from amm_core.cli.training import TrainRequest, train_run
     from amm_core.distributed import leave
 
+    if args.name is not None:
+        check_name("run", args.name)  # an empty --name is refused, not replaced by the default
     workspace = open_workspace(Settings.resolve(args.home))
-    if args.epochs is not None and args.epochs < 1:
-        raise CommandError(f"--epochs must be at least 1, not {args.epochs}")
     request = TrainRequest(dataset=args.dataset, variant=args.variant, task=args.task,
                            modalities=args.modalities, epochs=args.epochs, seed=args.seed,
                            name=args.name, device=args.device, resume=args.resume,
@@ -131,6 +132,10 @@ def run_predict(args: argparse.Namespace, out: Output) -> dict[str, Any]:
         raise CommandError("give --dataset NAME, or --text T (with --image F or --video F)")
     if args.dataset is not None and (args.text or args.image or args.video):
         raise CommandError("--dataset predicts stored samples; do not mix it with --text/--image")
+    if args.dataset is None and args.split is not None:
+        raise CommandError("--split chooses a split of --dataset; give --dataset NAME too")
+    if args.dataset is not None and args.gender is not None:
+        raise CommandError("--gender goes with --text (one upload); stored samples keep their own")
     workspace = open_workspace(Settings.resolve(args.home))
     if args.dataset is not None:
         return predict_dataset(workspace, args, out)

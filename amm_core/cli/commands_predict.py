@@ -8,12 +8,15 @@ from typing import Any
 from amm_core.cli.model_data import featurize, load_dataset, load_run_predictor
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import Workspace
+from amm_core.config import ModelConfig, resolve_config
 from amm_core.evaluate import prediction_rows
+from db import crud
 
 
 def predict_dataset(workspace: Workspace, args: argparse.Namespace, out: Output) -> dict[str, Any]:
     run, predictor = load_run_predictor(workspace, args.run)
     data = load_dataset(workspace, args.dataset)
+    _check_fits(workspace, run, predictor.config.model, data)
     ids, samples = data.split(args.split) if args.split else (data.ids, data.samples)
     if not samples:
         raise CommandError(f"dataset '{data.name}' has no samples in split '{args.split}'")
@@ -28,6 +31,19 @@ def predict_dataset(workspace: Workspace, args: argparse.Namespace, out: Output)
             for r in rows
         ],
     }
+
+
+def _check_fits(workspace: Workspace, run: Any, model: ModelConfig, data: Any) -> None:
+    """CommandError unless the dataset gives the features and label sets the run was trained
+    on (an MGID run cannot score DAIC's OpenFace clips, nor the other way round)."""
+    wanted = resolve_config(data.kind).model
+    if (wanted.visual_dim, wanted.n_emotion_classes) == (model.visual_dim, model.n_emotion_classes):
+        return
+    with workspace.sessions() as session:
+        trained = next((d for d in crud.list_datasets(session) if d.id == run.dataset_id), None)
+    origin = f"a {trained.kind} dataset ('{trained.name}')" if trained else "another kind of data"
+    raise CommandError(f"run '{run.name}' was trained on {origin}; '{data.name}' is a {data.kind} "
+                       "dataset, whose features and labels do not fit it")
 
 
 def predict_single(workspace: Workspace, args: argparse.Namespace, out: Output) -> dict[str, Any]:

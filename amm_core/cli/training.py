@@ -16,7 +16,7 @@ from amm_core.cli.output import CommandError, Output, one_line
 from amm_core.cli.process import process_info
 from amm_core.cli.storage import Workspace
 from amm_core.config import MODALITIES, RunConfig, resolve_config, to_dict
-from amm_core.dataset import gender_table
+from amm_core.dataset import gender_table, label_indices
 from amm_core.distributed import (
     SINGLE,
     MainProcessFailed,
@@ -26,9 +26,10 @@ from amm_core.distributed import (
     wait_for_main,
 )
 from amm_core.evaluate import prediction_rows, score
+from amm_core.metrics import IGNORE_INDEX
 from amm_core.model.variants import VARIANTS
 from amm_core.predict import Predictor
-from amm_core.train import check_same_run, resolve_device, train_model
+from amm_core.train import check_same_run, main_task, resolve_device, train_model
 from db import crud
 from db import runs as db_runs
 
@@ -88,6 +89,7 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
     (amm_core/distributed.py). The others return {}: the result is process 0's."""
     data = load_dataset(workspace, request.dataset)
     config = build_config(request, data)
+    _check_labels(data, main_task(config))
     parallel = request.parallel
     try:
         device = resolve_device(config.train.device, parallel.local_rank)
@@ -124,6 +126,24 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
         raise
 
 
+def has_train_labels(data: DatasetSamples, task: str) -> bool:
+    """Whether any train sample has a label of `task` (DAIC emotion: a gold label)."""
+    return any(label_indices(s, data.label_sets)[task] != IGNORE_INDEX
+               for s in data.samples if s.split == "train")
+
+
+def _check_labels(data: DatasetSamples, task: str) -> None:
+    """CommandError when the train split has no label of the task the run is judged on (it
+    would "complete" with an untrained head)."""
+    if not any(s.split == "train" for s in data.samples):
+        raise CommandError(f"dataset '{data.name}' has no train split to learn from")
+    if has_train_labels(data, task):
+        return
+    hint = (" (DAIC emotion labels are the adjudicated gold labels: label and adjudicate some "
+            "first, see `amm annotate`)" if task == "emotion" and data.kind != "mgid" else "")
+    raise CommandError(f"dataset '{data.name}' has no {task} label in its train split{hint}")
+
+
 def _check_text_model(config: RunConfig) -> int:
     """The text model's width (the run's text_dim); CommandError when it cannot be loaded."""
     from amm_core.features.text import load_text_encoder
@@ -152,6 +172,11 @@ def _start_run(workspace: Workspace, name: str, data: DatasetSamples, config: Ru
         existing = crud.get_run(session, name)
         if existing is not None and not reuse:
             raise CommandError(f"run '{name}' already exists; choose another --name")
+        if existing is not None and existing.dataset_id != data.dataset_id:
+            trained = next((d.name for d in crud.list_datasets(session)
+                            if d.id == existing.dataset_id), "another dataset")
+            raise CommandError(f"run '{name}' was trained on '{trained}', not '{data.name}'; "
+                               "choose another --name")
         # The process is recorded so that a dashboard can tell a run whose process died.
         values = dict(dataset_id=data.dataset_id, variant=config.model.variant,
                       task=config.model.task, modalities=config.model.modalities,

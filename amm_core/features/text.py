@@ -132,11 +132,13 @@ def _quiet_loading() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def _unavailable(name: str, is_folder: bool) -> ValueError:
+def _unavailable(name: str, is_folder: bool, cause: Exception | None = None) -> ValueError:
     if is_folder:
+        first = (str(cause).strip().splitlines() or [""])[0][:120] if cause is not None else ""
+        found = f" ({type(cause).__name__}: {first})" if cause is not None else ""
         return ValueError(
             f"text model folder {name!r} cannot be loaded: it must hold a Hugging Face model "
-            "(config.json, the tokenizer files and the weights)"
+            f"(config.json, the tokenizer files and the weights){found}"
         )
     return ValueError(
         f"text model {name!r} is not available offline: download it once on a machine with "
@@ -162,8 +164,9 @@ class TextEncoder:
             with _quiet_loading():
                 self.tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
                 model = AutoModel.from_pretrained(source, local_files_only=True)
-        except (OSError, ValueError) as exc:
-            raise _unavailable(model_name, Path(source).is_dir()) from exc
+        except Exception as exc:  # noqa: BLE001 - any loader error (a truncated safetensors
+            # file raises SafetensorError) is "this model cannot be loaded", named in one line
+            raise _unavailable(model_name, Path(source).is_dir(), exc) from exc
         self.device = choose_device(device)
         self.model = model.to(self.device).eval()
         for parameter in self.model.parameters():

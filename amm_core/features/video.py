@@ -3,6 +3,11 @@ clip's frames into one EfficientNet feature vector (MODEL.md section 1)."""
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -110,8 +115,39 @@ def _assemble(
     return np.stack([np.stack([frame(int(i)) for i in clip]) for clip in wanted])
 
 
+_STDERR_LOCK = threading.Lock()
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """OpenCV's AVI parser writes complaints about a damaged file ("Unexpected element.
+    Expected: LIST. Got: <raw bytes>") straight to file descriptor 2, past its log level: hide
+    them while a file is opened, since we refuse such a file in one line of our own."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable descriptor 2 (some embedded runners)
+        yield
+        return
+    with _STDERR_LOCK, open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def open_video(path: Path) -> cv2.VideoCapture:
+    """cv2.VideoCapture(path), without OpenCV's raw complaints on stderr."""
+    with _native_stderr_silenced():
+        capture = cv2.VideoCapture(str(path))
+        capture.isOpened()  # the container is parsed by now
+    return capture
+
+
 def _open(path: Path) -> cv2.VideoCapture:
-    capture = cv2.VideoCapture(str(path))
+    capture = open_video(path)
     if not capture.isOpened():
         capture.release()
         raise ValueError(f"{path.name}: OpenCV cannot decode this video ({_EXPECTED})")

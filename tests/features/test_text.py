@@ -96,5 +96,7 @@ def test_a_model_not_available_offline_says_how_to_provide_it() -> None:
 def test_a_missing_or_empty_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"text model folder '/no/such/model' does not exist"):
         TextEncoder("/no/such/model")
-    with pytest.raises(ValueError, match="cannot be loaded: it must hold a Hugging Face model"):
+    with pytest.raises(ValueError, match="cannot be loaded: it must hold a Hugging Face model"
+                       ) as caught:
         TextEncoder(str(tmp_path))
+    assert "\n" not in str(caught.value)

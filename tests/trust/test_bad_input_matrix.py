@@ -114,6 +114,91 @@ def corrupt_run(home: Path, tmp: Path) -> list[str]:
     return ["evaluate", "--run", "corrupt-run"]
 
 
+def broken_run(change: Callable[[dict], None]) -> Build:
+    """A completed run whose best.pt loads as a torch file but was altered by `change`."""
+    def build(home: Path, tmp: Path) -> list[str]:
+        import torch
+
+        from tests.trust.fixtures import save_random_run
+
+        name = f"broken-{change.__name__}"
+        path = save_random_run(home, name=name)
+        payload = torch.load(path, weights_only=True)
+        change(payload)
+        torch.save(payload, path)
+        return ["evaluate", "--run", name]
+    return build
+
+
+def no_label_sets(payload: dict) -> None:
+    del payload["label_sets"]
+
+
+def weights_none(payload: dict) -> None:
+    payload["state_dict"] = None
+
+
+def weight_missing(payload: dict) -> None:
+    payload["state_dict"].pop(next(iter(payload["state_dict"])))
+
+
+def config_text(payload: dict) -> None:
+    payload["config"] = "a string"
+
+
+def bad_normaliser(payload: dict) -> None:
+    payload["extra"] = {"visual_norm": {"mu": [0.0]}}
+
+
+def one_depression_name(payload: dict) -> None:
+    payload["label_sets"]["depression"] = ["sad"]
+
+
+def second_dataset(kind: str) -> Build:
+    """Import another dataset ("other-mgid" / "other-daic") into the MGID home (kept)."""
+    def build(home: Path, tmp: Path) -> list[str]:
+        name = f"other-{kind}"
+        if kind == "mgid":
+            from amm_core.data.demo_mgid import write_mgid_demo
+
+            write_mgid_demo(tmp / "csv", tmp / "img", seed=9, n_posts=20)
+            args = ["import", "mgid", "--csv-dir", str(tmp / "csv"), "--images", str(tmp / "img")]
+        else:
+            from tests.data.daic_fixtures import write_daic_corpus
+
+            args = ["import", "daic", "--root", str(write_daic_corpus(tmp / "daic"))]
+        code, _, err = amm(*args, "--name", name, "--home", str(home))
+        assert code in (0, 2) and (code == 0 or "already" in err), err
+        return name
+    return build
+
+
+def resume_on(kind: str) -> Build:
+    return lambda h, t: ["train", "--dataset", second_dataset(kind)(h, t), "--name", RUN_NAME,
+                         "--resume"]
+
+
+def broken_text_model(home: Path, tmp: Path) -> list[str]:
+    from amm_core.features.text import packaged_model_folder
+
+    folder = tmp / "tm"
+    folder.mkdir()
+    for part in packaged_model_folder().iterdir():
+        if part.is_file() and part.name != "model.safetensors":
+            write(folder / part.name, part.read_bytes())
+    with open(packaged_model_folder() / "model.safetensors", "rb") as whole:
+        write(folder / "model.safetensors", whole.read(100_000))  # cut short
+    return ["train", "--dataset", MGID_NAME, "--text-model", str(folder), "--name", "tm-run"]
+
+
+def truncated_avi(home: Path, tmp: Path) -> list[str]:
+    from tests.features.media_fixtures import grey_video
+
+    whole = grey_video(tmp / "whole.avi", [40, 80, 120, 160] * 5).read_bytes()
+    path = write(tmp / "cut.avi", whole[:2000])
+    return ["predict", "--run", RUN_NAME, "--text", "hi", "--video", str(path)]
+
+
 def service(call: Callable[..., object]) -> Build:
     return lambda home, tmp: call
 
@@ -165,6 +250,22 @@ CASES = [
     Case("predict-unknown-dataset", "mgid",
          lambda h, t: ["predict", "--run", RUN_NAME, "--dataset", "nope"], "unknown dataset"),
     Case("evaluate-corrupt-checkpoint", "mgid", corrupt_run, "not a readable amm checkpoint"),
+    Case("checkpoint-without-label-sets", "mgid", broken_run(no_label_sets), "label sets"),
+    Case("checkpoint-weights-none", "mgid", broken_run(weights_none), "weights"),
+    Case("checkpoint-weight-missing", "mgid", broken_run(weight_missing), "do not fit"),
+    Case("checkpoint-config-a-string", "mgid", broken_run(config_text), "config"),
+    Case("checkpoint-bad-normaliser", "mgid", broken_run(bad_normaliser), "normaliser"),
+    Case("checkpoint-label-set-too-short", "mgid", broken_run(one_depression_name),
+         "1 names for 2 classes"),
+    Case("video-truncated-avi", "mgid", truncated_avi, "cannot decode"),
+    Case("predict-dataset-of-another-kind", "mgid",
+         lambda h, t: ["predict", "--run", RUN_NAME, "--dataset",
+                       second_dataset("daic")(h, t)], "do not fit"),
+    Case("predict-split-without-dataset", "mgid",
+         lambda h, t: ["predict", "--run", RUN_NAME, "--text", "x", "--split", "dev"], "--split"),
+    Case("predict-gender-with-dataset", "mgid",
+         lambda h, t: ["predict", "--run", RUN_NAME, "--dataset", MGID_NAME, "--gender", "male"],
+         "--gender"),
     # amm train
     Case("train-unknown-variant", "mgid",
          lambda h, t: ["train", "--dataset", MGID_NAME, "--variant", "gpt"], "unknown variant"),
@@ -174,6 +275,28 @@ CASES = [
          lambda h, t: ["train", "--dataset", MGID_NAME, "--epochs", "0"], "--epochs"),
     Case("train-path-like-run-name", "mgid",
          lambda h, t: ["train", "--dataset", MGID_NAME, "--name", "../../escape"], "run name"),
+    Case("train-empty-run-name", "mgid",
+         lambda h, t: ["train", "--dataset", MGID_NAME, "--name", ""], "run name"),
+    Case("train-negative-seed", "mgid",
+         lambda h, t: ["train", "--dataset", MGID_NAME, "--seed", "-5"], "seed"),
+    Case("train-huge-seed", "mgid",
+         lambda h, t: ["train", "--dataset", MGID_NAME, "--seed", str(2**64)], "seed"),
+    Case("train-epochs-not-a-number", "mgid",
+         lambda h, t: ["train", "--dataset", MGID_NAME, "--epochs", "ten"], "whole number"),
+    Case("train-unknown-task", "mgid",
+         lambda h, t: ["train", "--dataset", MGID_NAME, "--variant", "stl", "--task", "joy"],
+         "invalid choice"),
+    Case("train-task-without-labels", "daic",
+         lambda h, t: ["train", "--dataset", "daic", "--variant", "stl", "--task", "emotion"],
+         "no emotion label"),
+    Case("train-resume-on-another-dataset", "mgid", resume_on("mgid"), "was trained on"),
+    Case("train-broken-text-model", "mgid", broken_text_model, "cannot be loaded"),
+    Case("experiment-zero-epochs", "mgid",
+         lambda h, t: ["experiment", "--dataset", MGID_NAME, "--suite", "paper", "--epochs",
+                       "0"], "--epochs"),
+    Case("experiment-negative-seed", "mgid",
+         lambda h, t: ["experiment", "--dataset", MGID_NAME, "--suite", "paper", "--seeds", "1",
+                       "-1"], "seed"),
     # amm import mgid
     Case("mgid-not-utf8", "mgid", mgid_csvs(MGID_HEADER, MGID_ROW, "latin-1"), "utf-8"),
     Case("mgid-missing-columns", "mgid",
@@ -261,6 +384,10 @@ def test_bad_input_is_one_line_and_writes_nothing(case: Case, request, tmp_path:
         assert code != 0, out
         errors = [line for line in err.splitlines() if line.startswith("amm: error:")]
         assert len(errors) == 1, err
+        # Progress and per-row notes may come first; no usage block, no native library noise.
+        assert not any(line.startswith("usage:") for line in err.splitlines()), err
+        assert all(line.isprintable() for line in err.splitlines()), err
+        assert "Unexpected element" not in err, err
         message, everything = errors[0], err
     else:
         workspace = open_workspace(Settings.resolve(home))
@@ -273,3 +400,15 @@ def test_bad_input_is_one_line_and_writes_nothing(case: Case, request, tmp_path:
     assert case.names.lower() in everything.lower(), message
     assert len(message) < 600, message
     assert table_counts(sqlite_url(home)) == before
+
+
+def test_a_damaged_video_is_one_line_on_the_real_stderr(mgid_home: Path, tmp_path: Path):
+    """OpenCV's AVI parser writes to file descriptor 2 itself, which only a real process shows:
+    the whole of stderr must be our one line."""
+    from tests.cli.helpers import amm_subprocess
+
+    args = truncated_avi(mgid_home, tmp_path)
+    done = amm_subprocess(*args, "--home", str(mgid_home))
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("amm: error:") and "cannot decode" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -1,0 +1,42 @@
+"""Argument parsing that keeps the `amm` promise: a usage error is one line on stderr
+("amm: error: amm train: argument --task: invalid choice ..."), exit 2, like every other error;
+and the numeric values that no command can use are refused while parsing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+MAX_SEED = 2**32 - 1  # numpy's and torch's seeds
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """`error` prints one line and points at --help instead of printing the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"amm: error: {self.prog}: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
+
+def positive_int(text: str) -> int:
+    """An integer of at least 1 (epochs, workers)."""
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def seed(text: str) -> int:
+    """A random seed: 0 to 2**32 - 1."""
+    value = _integer(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"a seed is 0 to {MAX_SEED}, not {value}")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
