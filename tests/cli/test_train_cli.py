@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
@@ -46,6 +47,29 @@ def test_the_run_is_stored_with_checkpoint_and_predictions(trained_home):
     assert counts["predictions"] == 2 * counts["samples"]  # both tasks for every sample
 
 
+def test_stored_predictions_are_what_predict_gives(trained_home, home_args, capsys):
+    """The stored rows hold each sample's own prediction: its label is the argmax of its
+    probabilities, and `amm predict` of the split gives the same (sample, task) answers."""
+    engine = create_engine(f"sqlite:///{trained_home['home'] / 'amm.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT s.external_id, p.task, p.label, p.probabilities FROM predictions p "
+            "JOIN samples s ON s.id = p.sample_id JOIN model_runs r ON r.id = p.run_id "
+            "WHERE r.name = :n AND s.split = 'test'"), {"n": RUN}).all()
+    engine.dispose()
+    stored = {(r[0], r[1]): (r[2], json.loads(r[3]) if isinstance(r[3], str) else r[3])
+              for r in rows}
+    assert stored and all(label == max(p, key=p.get) for label, p in stored.values())
+    code, out, err = amm_json(capsys, "predict", "--run", RUN, "--dataset", "small", "--split",
+                              "test", *home_args)
+    assert code == 0, err
+    fresh = {(p["sample"], p["task"]): p for p in out["predictions"]}
+    assert set(fresh) == set(stored)
+    for key, (label, probs) in stored.items():
+        assert fresh[key]["label"] == label
+        assert all(abs(fresh[key]["probabilities"][n] - v) < 1e-4 for n, v in probs.items())
+
+
 def test_evaluate_repeats_the_test_metrics(trained_home, home_args, capsys):
     code, out, err = amm_json(capsys, "evaluate", "--run", RUN, "--split", "test", *home_args)
     assert code == 0, err
@@ -67,6 +91,10 @@ def test_predict_one_upload(trained_home, home_args, capsys):
         assert out["predictions"][task]["label"] == max(probs, key=probs.get)
     assert out["device"] in ("cpu", "cuda", "cuda:0")
     assert out["latency_ms"] > 0
+    code, male, err = amm_json(capsys, "predict", "--run", RUN, "--text", "alone and so tired",
+                               "--image", str(image), "--gender", "male", *home_args)
+    assert code == 0, err  # the gender embedding is knowledge the model reads
+    assert male["predictions"]["depression"] != out["predictions"]["depression"]
 
 
 def test_predict_a_dataset_split(trained_home, home_args, capsys):
@@ -148,6 +176,17 @@ def test_daic_format_corpus_trains_end_to_end(tmp_path, capsys):
                                  str(tmp_path / "report"), *home)
     assert code == 0, err
     assert report["metrics"]["depression"] == out["metrics"]["test"]["depression"]
+    # Scoring reads OpenFace features through the normaliser fitted on the train split (AU
+    # intensities and millimetres differ in scale), kept in the checkpoint, not the identity.
+    from amm_core.cli.model_data import load_run_predictor
+    from amm_core.cli.storage import open_workspace
+    from amm_core.workspace import Settings
+
+    workspace = open_workspace(Settings.resolve(tmp_path / "home"))
+    _, predictor = load_run_predictor(workspace, out["run"])
+    workspace.engine.dispose()
+    assert predictor.normaliser.mean.abs().max() > 0.1
+    assert (predictor.normaliser.std - 1).abs().max() > 0.1
     picture = tmp_path / "face.png"
     cv2.imwrite(str(picture), np.full((48, 64, 3), 128, np.uint8))
     code, out, err = amm_json(capsys, "predict", "--run", out["run"], "--text", "i feel low",

@@ -150,6 +150,20 @@ def test_image_hit_miss_and_dedup(tmp_path: Path, zone_calls: list[int]) -> None
     assert zone_calls == [2, 1, 1] and halves[0].steps.shape == (2, 1280)
 
 
+@pytest.mark.parametrize("change", [
+    {"image_width": 192}, {"image_height": 96}, {"rows_width": 192}, {"rows_height": 144},
+    {"hsv_bins": 8}, {"n_zones": 3}, {"zone_mode": "crops"},
+])
+def test_image_any_relevant_change_is_a_miss(tmp_path: Path, zone_calls: list[int],
+                                             change: dict) -> None:
+    photo = ("photo.png", image_bytes(gradient(), "PNG"))
+    cache = FeatureCache(tmp_path / "cache")
+    ImageFeaturizer(SMALL, cache)([photo])
+    ImageFeaturizer(replace(SMALL, **change), cache)([photo])
+    ImageFeaturizer(replace(SMALL, max_tokens=64), cache)([photo])  # a text setting: a hit
+    assert (cache.stats.misses, cache.stats.hits) == (2, 1)
+
+
 def test_image_bad_inputs_raise_or_are_skipped(tmp_path: Path, zone_calls: list[int]) -> None:
     good = ("good.png", image_bytes(gradient(), "PNG"))
     empty = ("empty.jpg", b"")
@@ -190,6 +204,12 @@ def test_video_features_and_cache(
     monkeypatch.setattr(extract, "read_clip_frames", _no_model_load)
     [cached] = VideoFeaturizer(config, cache)([video])
     assert cached is not None and torch.equal(cached.steps, features.steps)
+
+    for change in ({"n_clips": 2}, {"frames_per_clip": 2}, {"hsv_bins": 8},
+                   {"image_width": 96}):
+        changed = VideoFeaturizer(replace(config, **change), FeatureCache(tmp_path / "cache"))
+        with pytest.raises(AssertionError, match="a model was loaded"):  # a miss: it decodes
+            changed([video])
 
     empty = grey_video(tmp_path / "empty.avi", [])
     monkeypatch.undo()

@@ -114,6 +114,35 @@ def test_inter_task_weights_are_masked_distributions(residual: bool, mixed_batch
         _assert_distribution(out.inter_task[name], fused, fused)
 
 
+@pytest.mark.parametrize("residual", [True, False])
+def test_inter_task_attention_is_wired_as_eq_6(residual: bool) -> None:
+    """h^dep = Attention(h*_dep, h*_emo): depression queries, emotion keys and values, through
+    the `dep_from_emo` module, and the other way round; the residual adds the query's own state.
+    Recomputed by hand from the two LSTMs, so swapped tasks, modules or labels fail."""
+    from amm_core.model.inter_task import DEP_FROM_EMO, EMO_FROM_DEP, TaskSequences
+
+    torch.manual_seed(0)
+    tasks = ("depression", "emotion")
+    module = TaskSequences(tasks, 6, 5, inter_task=True, residual=residual, dropout=0.0).eval()
+    fused, mask = torch.randn(3, 4, 6), torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]],
+                                                     dtype=torch.bool)
+    sequences, weights = module(fused, mask)
+    state = {t: run_masked_rnn(module.lstms[t], fused, mask) for t in tasks}
+
+    def attend(part: nn.Module, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+        scores = part.query(a) @ part.key(b).transpose(1, 2) / math.sqrt(5)
+        w = masked_softmax(scores, mask[:, :, None] & mask[:, None, :])
+        out = w @ part.value(b) + (a if residual else 0)
+        return out.masked_fill(~mask[..., None], 0.0), w
+
+    dep, w_dep = attend(module.dep_from_emo, state["depression"], state["emotion"])
+    emo, w_emo = attend(module.emo_from_dep, state["emotion"], state["depression"])
+    assert torch.allclose(sequences["depression"], dep, atol=1e-6)
+    assert torch.allclose(sequences["emotion"], emo, atol=1e-6)
+    assert torch.allclose(weights[DEP_FROM_EMO], w_dep, atol=1e-6)
+    assert torch.allclose(weights[EMO_FROM_DEP], w_emo, atol=1e-6)
+
+
 def test_image_only_masks_the_text_side(mixed_batch: AMMBatch) -> None:
     out = build_model(tiny_config(modalities="image")).eval()(mixed_batch)
     assert torch.count_nonzero(out.word_attention) == 0
