@@ -72,3 +72,23 @@ def test_one_seed_keeps_the_single_run_shape():
     assert list(amm)[:7] == ["table", "model", "task", "run", "micro_f1", "macro_f1",
                              "paper_micro_f1"]
     assert (amm["micro_f1"], amm["micro_f1_sd"], amm["seeds"]) == (75.0, None, 1)
+
+
+def test_a_task_without_train_labels_is_left_out_of_the_grid(tmp_path, capsys):
+    """DAIC before any gold emotion label: the single-task emotion runs cannot learn anything,
+    so the grid leaves them out (and the report says why) instead of storing untrained heads."""
+    from amm_core.cli.commands_experiment import _learnable_runs
+    from amm_core.cli.storage import open_workspace
+    from amm_core.workspace import Settings
+    from tests.data.daic_fixtures import write_daic_corpus
+
+    home = tmp_path / "home"
+    assert amm_json(capsys, "import", "daic", "--root", str(write_daic_corpus(tmp_path / "d")),
+                    "--home", str(home))[0] == 0
+    workspace = open_workspace(Settings.resolve(home))
+    grid, missing = _learnable_runs(workspace, "daic", suite_runs())
+    workspace.engine.dispose()
+    assert missing == ["emotion"]
+    assert [r for r in suite_runs() if r not in grid] == [
+        r for r in suite_runs() if r.task == "emotion"]
+    assert any(r.task == "emotion" for r in suite_runs()) and len(grid) > 5
