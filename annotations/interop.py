@@ -25,6 +25,9 @@ EXPORT_SUFFIXES = {"csv": ".csv", "jsonl": ".jsonl", "label-studio": ".json"}
 REQUIRED_COLUMNS = ("sample_id", "annotator", "label")
 EXPORT_COLUMNS = ("sample_id", "annotator", "label", "note", "text")
 MAX_ANNOTATOR_NAME = 100  # the annotators.name column
+# The system annotator majority gold events are written by (db.annotations.MAJORITY_RULE): no
+# person may label under it.
+RESERVED_NAMES = ("majority rule",)
 
 
 def annotator_name_problem(name: str) -> str | None:
@@ -36,6 +39,8 @@ def annotator_name_problem(name: str) -> str | None:
         return f"annotator name is {len(name)} characters long (at most {MAX_ANNOTATOR_NAME})"
     if any(ch in name for ch in "\r\n\t\x00"):
         return "annotator name contains a line break, tab or NUL character"
+    if name.casefold() in RESERVED_NAMES:
+        return f"annotator name '{name}' is reserved for the system"
     return None
 
 

@@ -9,8 +9,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-ACTIONS = ("create", "change", "undo", "adjudicate")
+# "delete": an admin removed the label (amm admin delete-labels); "gold": the majority rule set,
+# changed or cleared a sample's gold label (by the system annotator MAJORITY_RULE).
+ACTIONS = ("create", "change", "undo", "adjudicate", "delete", "gold")
 UNDOABLE = ("create", "change")
+NOT_ANNOTATOR_LABELS = ("adjudicate", "gold")  # events about gold labels, not anyone's label
 ITEM_STATES = ("unlabelled", "needs_more", "agreed", "disagreement", "adjudicated")
 
 LabelKey = tuple[int, str]  # (sample_id, annotator)
@@ -76,6 +79,8 @@ def _undo_stack(events: Sequence[Event], annotator: str) -> list[Event]:
             stack.append(event)
         elif event.action == "undo" and stack:
             stack.pop()
+        elif event.action == "delete":  # an admin removed the label: its history is closed
+            stack = [e for e in stack if e.sample_id != event.sample_id]
     return stack
 
 
@@ -92,7 +97,9 @@ def undo_event(events: Sequence[Event], annotator: str, note: str | None = None)
 
     Semantics: each annotator has their own undo stack over all samples (other annotators'
     events never interfere). Undoing a "change" restores the label it replaced; undoing a
-    "create" removes the label (new_label None). Undo again walks further back; there is no
+    "create" removes the label (new_label None); the restored label gets back the note it had
+    (the note of the event that gave it), unless `note` is given. Undo again walks further back;
+    a label an admin deleted is out of reach. There is no
     redo, and a new label after an undo simply goes on top of the stack. Adjudications are not
     undoable this way (adjudicate again instead). None when there is nothing left to undo.
     The returned event gets seq = last seq + 1.
@@ -102,8 +109,11 @@ def undo_event(events: Sequence[Event], annotator: str, note: str | None = None)
         return None
     target = stack[-1]
     current = current_labels(events).get((target.sample_id, annotator))
+    earlier = [e for e in stack[:-1] if e.sample_id == target.sample_id]
+    restored_note = earlier[-1].note if earlier and target.old_label is not None else None
     next_seq = max(e.seq for e in events) + 1
-    return Event(target.sample_id, annotator, "undo", current, target.old_label, note, next_seq)
+    return Event(target.sample_id, annotator, "undo", current, target.old_label,
+                 restored_note if note is None else note, next_seq)
 
 
 def current_labels(events: Iterable[Event]) -> dict[LabelKey, str]:
@@ -113,7 +123,7 @@ def current_labels(events: Iterable[Event]) -> dict[LabelKey, str]:
     """
     labels: dict[LabelKey, str] = {}
     for event in _ordered(events):
-        if event.action == "adjudicate":
+        if event.action in NOT_ANNOTATOR_LABELS:
             continue
         key = (event.sample_id, event.annotator)
         if event.new_label is None:

@@ -42,7 +42,8 @@ class ItemView:
 
 def annotators(workspace: Workspace) -> list[tuple[str, str]]:
     with workspace.sessions() as session:
-        found = session.scalars(select(Annotator).order_by(Annotator.name))
+        found = session.scalars(select(Annotator).where(Annotator.role != "system")
+                                .order_by(Annotator.name))
         return [(a.name, a.role) for a in found]
 
 
@@ -71,7 +72,7 @@ def _samples_and_votes(workspace: Workspace, dataset: str):
         votes: dict[int, dict[str, str]] = {}
         for sid, name, label, _ in store.dataset_labels(session, found.id):
             votes.setdefault(sid, {})[name] = label
-        gold = db_runs.gold_labels(session, found.id)
+        gold = db_runs.gold_labels(session, found.id, source="adjudicated")
     samples.sort(key=lambda s: (s.session_id or "", s.start_time or 0.0, s.id))
     return samples, votes, gold
 
@@ -81,12 +82,12 @@ def next_view(workspace: Workspace, dataset: str, annotator: str, role: str, *,
               uncertainty_run: str | None = None) -> ItemView | None:
     """The next item for this annotator with the queue's reason, or None when all is done.
     With `uncertainty_run`, items that run is least sure about come before the rest."""
-    samples, votes, gold = _samples_and_votes(workspace, dataset)
+    samples, votes, adjudicated = _samples_and_votes(workspace, dataset)
     items = [QueueItem(s.id, s.session_id, i) for i, s in enumerate(samples)]
     uncertainty = _run_uncertainty(workspace, uncertainty_run, label_set(workspace, dataset))
     ctx = QueueContext(items=items, labels=votes, annotator=annotator, role=role,
                        overlap=overlap, last_sample=None if uncertainty else last_sample,
-                       skipped=set(skipped), adjudicated=set(gold), uncertainty=uncertainty,
+                       skipped=set(skipped), adjudicated=set(adjudicated), uncertainty=uncertainty,
                        relabel=_open_relabel_requests(workspace, dataset))
     choice = next_item(ctx)
     if choice is None:
@@ -177,7 +178,8 @@ def undo_last(workspace: Workspace, annotator: str) -> int | None:
             if undo.new_label is None:
                 store.clear_label(session, undo.sample_id, who)
             else:
-                store.set_label(session, undo.sample_id, who, undo.new_label, action="undo")
+                store.set_label(session, undo.sample_id, who, undo.new_label, note=undo.note,
+                                action="undo")
             _reopen_requests(session, undo.sample_id)
             return undo.sample_id
 

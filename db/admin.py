@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from db.annotations import MAJORITY_RULE
 from db.models import (
     ANNOTATOR_ROLES,
     Annotation,
@@ -89,6 +90,8 @@ def grant_role(session: Session, name: str, role: str, actor: str,
         require_role(session, actor, ("admin",), "granting roles")
     person = find_person(session, name)
     old = person.role if person else None
+    if old == "system" or name.strip().casefold() == MAJORITY_RULE:
+        raise ValueError(f"'{name.strip()}' is the system annotator of majority gold labels")
     if person is None:
         person = Annotator(name=name.strip(), role=role)
         session.add(person)
@@ -144,11 +147,13 @@ def delete_labels(session: Session, annotator: str, actor: str) -> dict[str, Any
 
 
 def people(session: Session) -> list[dict[str, Any]]:
-    """Everyone who annotates, with their role and current label count."""
+    """Everyone who annotates, with their role and current label count (not the system
+    annotator that writes majority gold events)."""
     counts = dict(session.execute(select(Annotation.annotator_id, func.count(Annotation.id))
                                   .group_by(Annotation.annotator_id)).all())
-    return [{"name": a.name, "role": a.role, "labels": counts.get(a.id, 0)}
-            for a in session.scalars(select(Annotator).order_by(Annotator.name))]
+    found = session.scalars(select(Annotator).where(Annotator.role != "system")
+                            .order_by(Annotator.name))
+    return [{"name": a.name, "role": a.role, "labels": counts.get(a.id, 0)} for a in found]
 
 
 def audit_log(session: Session, limit: int = 200) -> list[dict[str, Any]]:

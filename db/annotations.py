@@ -37,12 +37,14 @@ def set_label(
     session: Session, sample_id: int, annotator: Annotator, label: str, note: str | None = None,
     action: str | None = None,
 ) -> str | None:
-    """Give `annotator`'s label for the sample; returns the old label. A same-label call is a
-    no-op (no event). `action` overrides the event's action (e.g. "undo")."""
+    """Give `annotator`'s label for the sample; returns the old label. The same label again is a
+    no-op (no event) unless it brings another note: then the note changes, as a "change" event
+    (so it can be undone). No note (None) keeps the stored one. `action` overrides the event's
+    action (e.g. "undo")."""
     current = session.scalars(select(Annotation).where(
         Annotation.sample_id == sample_id, Annotation.annotator_id == annotator.id)).one_or_none()
     old = current.label if current else None
-    if old == label and action is None:
+    if old == label and action is None and (note is None or note == current.note):
         return old
     if current is None:
         session.add(Annotation(sample_id=sample_id, annotator_id=annotator.id, label=label,
@@ -100,19 +102,52 @@ def sample_events(session: Session, sample_id: int) -> list[dict[str, Any]]:
              "new": e.new_label, "note": e.note} for e, name in session.execute(query)]
 
 
+MAJORITY_RULE = "majority rule"  # the system annotator that majority gold events are written by
+
+
 def set_gold(session: Session, sample_id: int, label: str, source: str,
              provenance: dict[str, Any], decided_by: Annotator | None = None) -> None:
-    """Create or replace the sample's gold label; an adjudication is also an event."""
+    """Create or replace the sample's gold label, with an event: an adjudication by
+    `decided_by` ("adjudicate"), a majority by the MAJORITY_RULE system annotator ("gold", its
+    note naming the voters). Replacing a gold label by the same label writes nothing."""
     gold = session.scalars(select(GoldLabel).where(GoldLabel.sample_id == sample_id)).one_or_none()
+    old = gold.label if gold else None
+    if gold is not None and (old, gold.source, gold.decided_by) == (
+            label, source, decided_by.id if decided_by else None):
+        return
     if gold is None:
         gold = GoldLabel(sample_id=sample_id, label=label, source=source)
         session.add(gold)
     gold.label, gold.source, gold.provenance = label, source, provenance
     gold.decided_by = decided_by.id if decided_by else None
-    if decided_by is not None:
-        session.add(AnnotationEvent(sample_id=sample_id, annotator_id=decided_by.id,
-                                    action="adjudicate", old_label=None, new_label=label))
+    actor = decided_by or _majority_rule(session)
+    session.add(AnnotationEvent(sample_id=sample_id, annotator_id=actor.id,
+                                action="adjudicate" if decided_by else "gold", old_label=old,
+                                new_label=label, note=None if decided_by else _voters(provenance)))
     session.flush()
+
+
+def clear_gold(session: Session, sample_id: int, reason: str) -> str | None:
+    """Remove a majority gold label that no longer holds (a tie, too few votes); an event by
+    the MAJORITY_RULE annotator records it. Returns the removed label."""
+    gold = session.scalars(select(GoldLabel).where(GoldLabel.sample_id == sample_id)).one_or_none()
+    if gold is None:
+        return None
+    session.delete(gold)
+    session.add(AnnotationEvent(sample_id=sample_id, annotator_id=_majority_rule(session).id,
+                                action="gold", old_label=gold.label, new_label=None, note=reason))
+    session.flush()
+    return gold.label
+
+
+def _majority_rule(session: Session) -> Annotator:
+    return get_or_create_annotator(session, MAJORITY_RULE, role="system")
+
+
+def _voters(provenance: dict[str, Any]) -> str:
+    voters = provenance.get("voters") or {}
+    return "majority of " + "; ".join(f"{label}: {', '.join(names)}"
+                                      for label, names in voters.items())
 
 
 def retry_conflicts(work: Callable[[], T], attempts: int = 8, base_delay: float = 0.05) -> T:

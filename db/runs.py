@@ -49,11 +49,20 @@ def write_predictions(session: Session, run_id: int, rows: list[Mapping[str, Any
     return len(rows)
 
 
-def gold_labels(session: Session, dataset_id: int) -> dict[int, str]:
-    """sample id -> gold label for one dataset (issue 4's adjudicated / majority labels)."""
+def gold_sources(session: Session, sample_ids: set[int]) -> dict[int, str]:
+    """sample id -> its gold label's source ("majority" | "adjudicated") for these samples."""
+    rows = session.execute(select(GoldLabel.sample_id, GoldLabel.source))
+    return {sid: source for sid, source in rows if sid in sample_ids}
+
+
+def gold_labels(session: Session, dataset_id: int, source: str | None = None) -> dict[int, str]:
+    """sample id -> gold label for one dataset (issue 4's adjudicated / majority labels); only
+    one `source` when given."""
     query = (select(GoldLabel.sample_id, GoldLabel.label)
              .join(Sample, Sample.id == GoldLabel.sample_id)
              .where(Sample.dataset_id == dataset_id))
+    if source is not None:
+        query = query.where(GoldLabel.source == source)
     return {sample_id: label for sample_id, label in session.execute(query)}
 
 

@@ -95,7 +95,7 @@ def run_import(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     from annotations.interop import parse_annotations
 
     workspace = open_workspace(Settings.resolve(args.home))
-    _, samples, _, label_set = _dataset(workspace, args.dataset)
+    dataset, samples, _, label_set = _dataset(workspace, args.dataset)
     ids = {s.external_id: s.id for s in samples}
     try:
         parsed = parse_annotations(args.file, label_set=label_set, known_ids=set(ids))
@@ -110,19 +110,24 @@ def run_import(args: argparse.Namespace, out: Output) -> dict[str, Any]:
                            f"{len(parsed.rows)} valid rows)")
     _check_registered(workspace, {row.annotator for row in parsed.rows})
 
-    def write() -> int:
-        changed = 0
+    def write() -> tuple[int, int]:
+        changed = notes = 0
         with workspace.sessions() as session, session.begin():
+            before = {(sid, name): (label, note) for sid, name, label, note
+                      in db_annotations.dataset_labels(session, dataset.id)}
             for row in parsed.rows:
                 annotator = db_annotations.get_or_create_annotator(session, row.annotator)
                 old = db_annotations.set_label(session, ids[row.sample_id], annotator, row.label,
                                                row.note)
                 changed += old != row.label
-        return changed
+                was = before.get((ids[row.sample_id], annotator.name))
+                notes += (old == row.label and row.note is not None and was is not None
+                          and was[1] != row.note)
+        return changed, notes
 
-    changed = db_annotations.retry_conflicts(write)
+    changed, notes = db_annotations.retry_conflicts(write)
     return {"dataset": args.dataset, "file": str(args.file), "rows": len(parsed.rows),
-            "changed": changed, "rejected": len(parsed.errors)}
+            "changed": changed, "notes_changed": notes, "rejected": len(parsed.errors)}
 
 
 def _check_registered(workspace: Workspace, names: set[str]) -> None:
@@ -147,15 +152,24 @@ def run_adjudicate(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     votes: dict[int, dict[str, str]] = {}
     for sid, name, label, _ in labels:
         votes.setdefault(sid, {})[name] = label
-    decided = 0
+    counts = {"gold_majority": 0, "adjudicated": 0, "cleared": 0}
     with workspace.sessions() as session, session.begin():
-        for sid, given in votes.items():
-            gold = gold_label(given, min_votes=args.min_votes)
-            if gold is not None and gold[1] == "majority":
+        sources = db_runs.gold_sources(session, {s.id for s in samples})
+        for sid in sorted(set(votes) | set(sources)):
+            if sources.get(sid) == "adjudicated":  # an adjudicator's decision always wins
+                counts["adjudicated"] += 1
+                continue
+            gold = gold_label(votes.get(sid, {}), min_votes=args.min_votes)
+            if gold is not None:
                 db_annotations.set_gold(session, sid, gold[0], "majority", gold[2])
-                decided += 1
-    return {"dataset": args.dataset, "items": len(votes), "gold_majority": decided,
-            "undecided": len(votes) - decided, "min_votes": args.min_votes}
+                counts["gold_majority"] += 1
+            elif sid in sources:  # the votes changed: no majority any more
+                db_annotations.clear_gold(session, sid, f"no majority of {args.min_votes} "
+                                                        "votes any more")
+                counts["cleared"] += 1
+    decided = counts["gold_majority"] + counts["adjudicated"]
+    return {"dataset": args.dataset, "items": len(votes), **counts,
+            "undecided": len(set(votes) | set(sources)) - decided, "min_votes": args.min_votes}
 
 
 def _adjudicate_one(workspace, samples, label_set, args) -> dict[str, Any]:

@@ -97,3 +97,24 @@ def test_export_without_labels_has_one_row_per_sample(daic_home, capsys):
     rows = [json.loads(line) for line in lines]
     assert [r["sample_id"] for r in rows] == ids
     assert all(r["label"] is None and r["annotator"] is None for r in rows)
+
+
+def test_a_new_note_on_the_same_label_is_imported(daic_home, tmp_path, capsys):
+    """Editing notes in an exported file and importing it back keeps the edits; a row without
+    a note leaves the stored note alone."""
+    home, ids = daic_home
+    args = ("--dataset", "daic", "--home", str(home))
+    first = _labels_csv(tmp_path / "a.csv", [(ids[0], "ana", "sad", "")])
+    assert amm_json(capsys, "annotate", "import", str(first), *args)[0] == 0
+    edited = _labels_csv(tmp_path / "b.csv", [(ids[0], "ana", "sad", "long pause; sighs")])
+    code, out, err = amm_json(capsys, "annotate", "import", str(edited), *args)
+    assert code == 0, err
+    assert (out["changed"], out["notes_changed"]) == (0, 1)
+    assert amm_json(capsys, "annotate", "import", str(first), *args)[1]["notes_changed"] == 0
+    exported = tmp_path / "export.csv"
+    assert amm_json(capsys, "annotate", "export", "--format", "csv", "--out", str(exported),
+                    *args)[0] == 0
+    rows = [r for r in csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8")))
+            if r["annotator"] == "ana"]
+    assert [(r["sample_id"], r["label"], r["note"]) for r in rows] == [
+        (ids[0], "sad", "long pause; sighs")]

@@ -50,13 +50,17 @@ def test_every_change_leaves_an_event_and_undo_restores(tmp_path):
 def test_gold_labels_are_replaced_and_adjudication_is_audited(tmp_path):
     _, sessions, ids = _workspace(tmp_path)
     with sessions() as session, session.begin():
-        store.set_gold(session, ids[0], "sad", "majority", {"votes": {"sad": 2}})
+        store.set_gold(session, ids[0], "sad", "majority",
+                       {"votes": {"sad": 2}, "voters": {"sad": ["ana", "bo"]}})
         judge = store.get_or_create_annotator(session, "dr b", "adjudicator")
         store.set_gold(session, ids[0], "non-sad", "adjudicated", {}, decided_by=judge)
     with sessions() as session:
         gold = session.scalars(select(GoldLabel)).all()
         assert [(g.label, g.source) for g in gold] == [("non-sad", "adjudicated")]
-        assert [e["action"] for e in store.sample_events(session, ids[0])] == ["adjudicate"]
+        trail = [(e["annotator"], e["action"], e["old"], e["new"], e["note"])
+                 for e in store.sample_events(session, ids[0])]
+        assert trail == [(store.MAJORITY_RULE, "gold", None, "sad", "majority of sad: ana, bo"),
+                         ("dr b", "adjudicate", "sad", "non-sad", None)]
 
 
 def _label_many(url: str, annotator: str, ids: list[int], label: str) -> None:
