@@ -104,23 +104,25 @@ def explain_item(
     index = resolve_target(classes, target, output.probs[task][0])
     text_attr, visual_attr, delta, baseline = integrated_gradients(model, batch, task, index, steps)
     kind = _used_visual_kind(predictor, item, batch, visual_kind)
-    n_tokens, n_steps = item.text.shape[0], (item.visual.shape[0] if kind else 0)
+    n_tokens, keep = item.text.shape[0], _valid_steps(item) if kind else []
+    names = zone_names(kind, item.visual.shape[0]) if kind else []
     explanation = Explanation(
         task=task, target=classes[index], target_index=index,
         probabilities=probabilities(predictor, output),
         tokens=list(item.tokens), token_attributions=text_attr[:n_tokens].sum(-1).tolist(),
-        delta=delta, zone_names=zone_names(kind, n_steps),
-        zone_attributions=visual_attr[:n_steps].sum(-1).tolist() if kind else None,
+        delta=delta, zone_names=[names[j] for j in keep],
+        zone_attributions=visual_attr[keep].sum(-1).tolist() if kind else None,
         word_attention=output.word_attention[0, :n_tokens].tolist(),
-        visual_attention=output.visual_attention[0, :n_steps].tolist() if kind else None,
+        visual_attention=output.visual_attention[0, keep].tolist() if kind else None,
         visual_kind=kind, baseline_logit=baseline,
         target_logit=float(output.logits[task][0, index]), steps=steps,
     )
-    _add_attention_maps(explanation, output, n_tokens, n_steps, kind)
+    text_used = "text" in predictor.config.model.modalities.split("+")
+    _add_attention_maps(explanation, output, n_tokens if text_used else None, keep, kind)
     if kind == "openface":
         from amm_core.data.openface import OPENFACE_FEATURES
 
-        explanation.facial = visual_attr[:n_steps]
+        explanation.facial = visual_attr[keep]
         explanation.facial_names = list(OPENFACE_FEATURES)
     explanation.notes = _notes(predictor, item, kind, output)
     return explanation
@@ -227,27 +229,36 @@ def zone_names(kind: str | None, n: int) -> list[str]:
     return [f"{prefix} {k}" for k in range(1, n + 1)]
 
 
-def _add_attention_maps(
-    explanation: Explanation, output: AMMOutput, n_tokens: int, n_steps: int, kind: str | None
-) -> None:
-    """Inter-modal and inter-task weights of row 0, trimmed to the item's real steps."""
-    text_names = [TEXT_SUMMARY, *explanation.tokens]
-    visual_names = [VISUAL_SUMMARY, *explanation.zone_names]
-    lt, lv = 1 + n_tokens, 1 + n_steps
-    if output.inter_modal is not None and kind is not None:
+def _valid_steps(item: FeatureItem) -> list[int]:
+    """Indices of the item's visual steps that hold data (a DAIC window without OpenFace frames
+    is masked: it is left out of the figures, not shown as a step of zero influence)."""
+    if item.visual_mask is None:
+        return list(range(item.visual.shape[0]))
+    return [int(i) for i in torch.nonzero(item.visual_mask).flatten()]
+
+
+def _add_attention_maps(explanation: Explanation, output: AMMOutput, n_tokens: int | None,
+                        keep: list[int], kind: str | None) -> None:
+    """Inter-modal and inter-task weights of row 0 over the steps that hold data: the text's
+    (None when the run does not read text) and the visual steps `keep`."""
+    text_idx = list(range(1 + n_tokens)) if n_tokens is not None else []
+    visual_idx = [0, *(1 + j for j in keep)] if kind else []  # slot 0: the visual summary
+    text_names = [TEXT_SUMMARY, *explanation.tokens] if text_idx else []
+    visual_names = [VISUAL_SUMMARY, *explanation.zone_names] if visual_idx else []
+    t, v = torch.tensor(text_idx, dtype=torch.long), torch.tensor(visual_idx, dtype=torch.long)
+    if output.inter_modal is not None and text_idx and visual_idx:
         explanation.inter_modal = {
-            "t2v": output.inter_modal["t2v"][0, :, :lt, :lv].numpy(),  # (H, Lt, Lv)
-            "v2t": output.inter_modal["v2t"][0, :, :lv, :lt].numpy(),  # (H, Lv, Lt)
+            "t2v": output.inter_modal["t2v"][0][:, t][:, :, v].numpy(),  # (H, Lt, Lv)
+            "v2t": output.inter_modal["v2t"][0][:, v][:, :, t].numpy(),  # (H, Lv, Lt)
             "text_steps": text_names, "visual_steps": visual_names,
         }
     if output.inter_task is not None:
         padded_text = output.word_attention.shape[1] + 1  # fused = [text seq; visual seq]
-        keep = list(range(lt)) + ([padded_text + j for j in range(lv)] if kind else [])
-        index = torch.tensor(keep)
+        index = torch.tensor(text_idx + [padded_text + j for j in visual_idx], dtype=torch.long)
         explanation.inter_task = {
             name: weights[0][index][:, index].numpy() for name, weights in output.inter_task.items()
         }
-        explanation.inter_task["steps"] = text_names + (visual_names if kind else [])
+        explanation.inter_task["steps"] = text_names + visual_names
 
 
 def _notes(
@@ -262,6 +273,11 @@ def _notes(
             "this run does not read images" if "image" not in modalities.split("+")
             else "the item has no visual input")
         notes.append(f"no zone attributions and no inter-modal attention: {why}")
+    else:
+        names = zone_names(kind, item.visual.shape[0])
+        missing = [names[j] for j in range(len(names)) if j not in set(_valid_steps(item))]
+        if missing:
+            notes.append(f"{', '.join(missing)}: no data (masked), left out of the figures")
     if output.inter_modal is None:
         notes.append("this model variant has no inter-modal attention")
     if output.inter_task is None:

@@ -24,7 +24,7 @@ from amm_core.train import predict_items, resolve_device
 from amm_core.uploads import VISION_FEATURES as VISION_FEATURES  # re-exported
 from amm_core.uploads import upload_rules
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".avi", ".mov", ".mkv", ".webm")  # features.video containers
 
 
 def _rebuild(checkpoint: Checkpoint, path: Path) -> tuple[nn.Module, VisualNormaliser]:
@@ -110,7 +110,10 @@ class Predictor:
         return {"predictions": result, "device": str(self.device),
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
-    def upload_item(self, text: str, media: Path | None, gender: str | None) -> FeatureItem:
+    def upload_item(self, text: str, media: Path | None, gender: str | None,
+                    kind: str | None = None) -> FeatureItem:
+        """One upload's features; `kind` ("image" | "video") as checked by the caller, else
+        from the file's suffix."""
         from amm_core.features.cache import FeatureCache
         from amm_core.features.extract import ImageFeaturizer, TextFeaturizer, VideoFeaturizer
 
@@ -129,7 +132,8 @@ class Predictor:
         item = FeatureItem(text=token.token_features, tokens=list(token.tokens),
                            gender=gender or "unknown")
         if media is not None:
-            is_video = Path(media).suffix.lower() in VIDEO_SUFFIXES
+            is_video = (kind == "video" if kind is not None
+                        else Path(media).suffix.lower() in VIDEO_SUFFIXES)
             featurizer = (VideoFeaturizer if is_video else ImageFeaturizer)(features, cache,
                                                                             self.device)
             visual = featurizer([media])[0]

@@ -203,7 +203,8 @@ def _upload_item(predictor: Any, subject: Subject) -> tuple[Any, str | None, lis
         media, notes = None, [f"the upload's {subject.media_kind} is left out: {reason}"]
     if not subject.text.strip() and media is None:
         raise CommandError("this run cannot read the upload's picture and the upload has no text")
-    item = predictor.upload_item(subject.text, media, subject.gender)
+    item = predictor.upload_item(subject.text, media, subject.gender,
+                                 kind=subject.media_kind if media is not None else None)
     return item, subject.media_kind if media is not None else None, notes
 
 

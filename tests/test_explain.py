@@ -97,28 +97,34 @@ def face_item(mask: list[bool] | None = None, tokens: int = 5) -> FeatureItem:
     return item
 
 
-def test_attention_maps_are_distributions_over_real_steps_with_masked_columns_zero() -> None:
+def test_attention_maps_are_distributions_over_the_steps_that_hold_data() -> None:
+    """A masked window (no face found) is left out of every figure, not drawn as a step of zero
+    influence; the others keep their numbers, so the gap shows, and a note names it."""
     mask = [True, True, False, True, True]  # window 3 had no face
     e = explain_item(small_predictor(), face_item(mask), "depression")
-    assert e.zone_names == [f"window {k}" for k in range(1, 6)]
+    assert e.zone_names == ["window 1", "window 2", "window 4", "window 5"]
+    assert any("window 3" in note and "left out" in note for note in e.notes)
     assert sum(e.word_attention) == pytest.approx(1.0, abs=1e-5)
-    assert e.visual_attention[2] == 0.0 and sum(e.visual_attention) == pytest.approx(1.0)
+    assert len(e.visual_attention) == 4 and sum(e.visual_attention) == pytest.approx(1.0)
+    assert min(e.visual_attention) > 0
     t2v, v2t = e.inter_modal["t2v"], e.inter_modal["v2t"]
-    assert t2v.shape == (8, 6, 6) and v2t.shape == (8, 6, 6)  # [summary; 5 tokens / 5 windows]
-    masked = 1 + 2  # the summary slot comes first
-    assert np.all(t2v[:, :, masked] == 0.0)
-    assert np.allclose(t2v.sum(-1), 1.0, atol=1e-5)
-    assert np.all(v2t[:, masked, :] == 0.0)
-    rows = [r for r in range(6) if r != masked]
-    assert np.allclose(v2t[:, rows].sum(-1), 1.0, atol=1e-5)
+    assert t2v.shape == (8, 6, 5) and v2t.shape == (8, 5, 6)  # [summary; 5 tokens / 4 windows]
+    assert e.inter_modal["visual_steps"] == ["[visual + colour]", *e.zone_names]
+    assert np.allclose(t2v.sum(-1), 1.0, atol=1e-5) and np.allclose(v2t.sum(-1), 1.0, atol=1e-5)
     steps = e.inter_task["steps"]
-    assert len(steps) == 12 and steps[0] == "[text + gender]" and steps[6] == "[visual + colour]"
+    assert len(steps) == 11 and steps[0] == "[text + gender]" and steps[6] == "[visual + colour]"
     for name in ("dep_from_emo", "emo_from_dep"):
         weights = e.inter_task[name]
-        assert weights.shape == (12, 12)
-        assert np.all(weights[:, 6 + masked] == 0.0)
-        live = [r for r in range(12) if r != 6 + masked]
-        assert np.allclose(weights[live].sum(-1), 1.0, atol=1e-5)
+        assert weights.shape == (11, 11)
+        assert np.allclose(weights.sum(-1), 1.0, atol=1e-5)
+
+
+def test_a_run_that_does_not_read_text_draws_no_text_steps() -> None:
+    e = explain_item(small_predictor(modalities="image"), face_item([True, True]), "depression")
+    assert e.inter_modal is None  # nothing to attend between: the text side is masked
+    assert e.inter_task["steps"] == ["[visual + colour]", "window 1", "window 2"]
+    assert np.allclose(e.inter_task["dep_from_emo"].sum(-1), 1.0, atol=1e-5)
+    assert any("text is ignored" in note for note in e.notes)
 
 
 def test_attributions_are_complete_and_the_facial_map_sums_to_the_windows() -> None:
@@ -126,9 +132,9 @@ def test_attributions_are_complete_and_the_facial_map_sums_to_the_windows() -> N
     assert (e.target, e.target_index) == ("sad", 1)
     total = sum(e.token_attributions) + sum(e.zone_attributions)
     assert abs(total - (e.target_logit - e.baseline_logit)) == pytest.approx(e.delta, abs=1e-4)
-    assert e.facial.shape == (4, OPENFACE_DIM) and len(e.facial_names) == OPENFACE_DIM
+    assert e.facial.shape == (3, OPENFACE_DIM) and len(e.facial_names) == OPENFACE_DIM
     assert np.allclose(e.facial.sum(-1), e.zone_attributions, atol=1e-5)
-    assert np.all(e.facial[2] == 0.0)  # a masked window gets no attribution
+    assert e.zone_names == ["window 1", "window 2", "window 4"]  # the masked one left out
     probabilities = e.probabilities
     assert set(probabilities) == {"depression", "emotion"}
     assert sum(probabilities["emotion"].values()) == pytest.approx(1.0, abs=1e-5)
@@ -168,7 +174,7 @@ def test_written_explanation_is_json_html_and_pngs(tmp_path) -> None:
     e = explain_item(small_predictor(), face_item([True, False, True]), "depression")
     files = write_explanation(e, tmp_path / "out")
     saved = json.loads((tmp_path / "out" / "explanation.json").read_text())
-    assert saved["target"] == e.target and len(saved["facial"]) == 3
+    assert saved["target"] == e.target and len(saved["facial"]) == 2
     page = (tmp_path / "out" / "explanation.html").read_text()
     assert "data:image/png;base64," in page and "<script" not in page and "http" not in page
     assert "w0" in page and f"{e.delta:.4g}" in page

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amm_core.cli.output import CommandError, Output
+from amm_core.cli.output import CommandError, Output, one_line
 from amm_core.cli.storage import Workspace, open_workspace
 from amm_core.workspace import Settings
 
@@ -122,16 +122,33 @@ def _upload_subject(predictor: Any, args: argparse.Namespace) -> Subject:
     if "text" not in predictor.modalities and media is None:
         raise CommandError(f"run '{args.run}' reads {predictor.config.model.modalities} only: "
                            "give --image or --video")
+    kind = _checked_media_kind(predictor, args) if media is not None else None
     try:
-        item = predictor.upload_item(args.text or "", media, args.gender)
+        item = predictor.upload_item(args.text or "", media, args.gender, kind=kind)
     except ValueError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(one_line(str(exc))) from exc
     digest = hashlib.sha256((args.text or "").encode())
     if media is not None:
         digest.update(media.read_bytes())
-    return Subject(item=item, image=args.image, visual_kind="video" if args.video else
-                   ("image" if args.image else None), label="upload",
+    return Subject(item=item, image=args.image, visual_kind=kind, label="upload",
                    slug=f"upload-{digest.hexdigest()[:12]}")
+
+
+def _checked_media_kind(predictor: Any, args: argparse.Namespace) -> str:
+    """"image" | "video": the file's content checked against the flag, as `amm predict` does
+    (a picture given as --video, or a clip as --image, is refused before any work)."""
+    from amm_core.uploads import check_upload, check_video_decodes
+
+    media = args.image or args.video
+    try:
+        checked = check_upload(args.text or "", media.read_bytes(), media.name, args.gender,
+                               expected_kind="video" if args.video else "image",
+                               config=predictor.config.features)
+        if checked.media_kind == "video":
+            check_video_decodes(media, media.name)
+    except (OSError, ValueError) as exc:
+        raise CommandError(one_line(str(exc))) from exc
+    return str(checked.media_kind)
 
 
 def _sample_subject(

@@ -68,10 +68,12 @@ def _bad_image(tmp_path: Path) -> Path:
     (["--run", RUN, "--text", "hi", "--pixels"], "--pixels needs an image"),
     (["--run", RUN, "--text", "hi", "--image", "BROKEN"], "not a readable image"),
     (["--run", RUN, "--text", "hi", "--image", "MISSING.jpg"], "file not found"),
+    (["--run", RUN, "--text", "hi", "--video", "PICTURE"], "the content is an image, not a video"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(capsys, trained_home, home_args, tmp_path,
                                                   args, message) -> None:
-    args = [str(_bad_image(tmp_path)) if a == "BROKEN" else a for a in args]
+    swap = {"BROKEN": str(_bad_image(tmp_path)), "PICTURE": str(first_image(trained_home))}
+    args = [swap.get(a, a) for a in args]
     out = tmp_path / "never"
     before = row_counts(trained_home["home"])
     code, payload, err = amm_json(capsys, "explain", *home_args, *args, "--out", str(out))
@@ -90,3 +92,21 @@ def test_an_out_folder_holding_other_files_is_not_replaced(capsys, home_args, tm
                             "--out", str(out))
     assert code != 0 and "not an explanation folder" in err
     assert sorted(p.name for p in out.iterdir()) == ["thesis.txt"]
+
+
+def test_a_video_is_read_as_the_flag_says_whatever_its_suffix(capsys, home_args,
+                                                             tmp_path) -> None:
+    """`.m4v` is an MP4 container `amm predict` accepts: explain reads it as a video too."""
+    import numpy as np
+
+    clip = tmp_path / "walk.m4v"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 10, (64, 48))
+    for level in range(0, 240, 20):
+        writer.write(np.full((48, 64, 3), level, np.uint8))
+    writer.release()
+    code, payload, err = amm_json(capsys, "explain", *home_args, "--run", RUN, "--text",
+                                  "a walk", "--video", str(clip), "--out", str(tmp_path / "w"))
+    assert code == 0, err
+    explanation = payload["explanation"]
+    assert explanation["visual_kind"] == "video"
+    assert explanation["zone_names"] and explanation["zone_names"][0].startswith("clip")
