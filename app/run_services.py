@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from amm_core.cli.arguments import MAX_SEED
 from amm_core.cli.process import process_start
 from amm_core.cli.storage import Workspace
 from db import crud
@@ -95,6 +96,8 @@ def validate(workspace: Workspace, form: TrainForm) -> None:
         raise ValueError("the single-task variant 'stl' needs a task: depression or emotion")
     if form.epochs is not None and form.epochs < 1:
         raise ValueError(f"epochs must be at least 1, not {form.epochs}")
+    if not 0 <= form.seed <= MAX_SEED:
+        raise ValueError(f"a seed is 0 to {MAX_SEED}, not {form.seed}")
     if not RUN_NAME.fullmatch(form.name):
         raise ValueError(f"run name '{form.name}' must be letters, digits, '.', '_' or '-' "
                          "(starting with a letter or digit, at most 100)")

@@ -27,7 +27,8 @@ with st.expander("Start a training run", expanded=False, icon=":material/play_ar
         modalities = left.selectbox("Modalities", MODALITY_CHOICES, key="runs_modalities")
         epochs = middle.number_input("Epochs", min_value=1, max_value=1000, value=None,
                                      key="runs_epochs", placeholder="Table II default")
-        seed = right.number_input("Seed", min_value=0, value=0, step=1, key="runs_seed")
+        seed = right.number_input("Seed", min_value=0, max_value=svc.MAX_SEED, value=0, step=1,
+                                  key="runs_seed")
         form = svc.TrainForm(dataset=dataset, name="", variant=variant, task=TASK_CHOICES[task],
                              modalities=modalities, epochs=None if epochs is None else int(epochs),
                              seed=int(seed))
