@@ -54,3 +54,34 @@ def test_dev_micro_f1_counts_labelled_items_only() -> None:
     probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
     items = [item(0), item(1), item(-100), item(1)]  # right, right, unlabelled, wrong
     assert micro_f1(probs, items, "depression") == 2 / 3
+
+
+def test_the_best_epoch_is_the_best_dev_score_then_the_lower_dev_loss(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """Small dev splits tie often: among equal dev micro-F1, the epoch with the lower dev loss
+    over all tasks is kept; a higher score always wins."""
+    import amm_core.train as train
+    from amm_core.dataset import VisualNormaliser
+
+    def item(label: int) -> FeatureItem:
+        return FeatureItem(text=torch.zeros(1, 4), tokens=["w"], gender="unknown",
+                           labels={"depression": label})
+
+    dev = [item(1), item(0)]
+    # P(depressed) of the two dev items per epoch; the second is always called depressed (wrong)
+    # until epoch 4: score 0.5 at dev loss 0.71, 0.5 at 0.45 (better), 0.5 at 0.76, then 1.0.
+    epochs = [(0.6, 0.6), (0.9, 0.55), (0.55, 0.6), (0.6, 0.4)]
+    plan = iter({"depression": np.array([[1 - a, a], [1 - b, b]])} for a, b in epochs)
+    monkeypatch.setattr(train, "predict_split", lambda *args, **kwargs: next(plan))
+    monkeypatch.setattr(train, "_save", lambda path, **kwargs: path.name)
+    config = _config(epochs=4)
+    state = train._State(best_score=-1.0, best_loss=float("inf"), best_epoch=0, start_epoch=1,
+                         history=[])
+    keeper = train._Keeper(config, LABELS, VisualNormaliser.fit([], 6), state, tmp_path, None,
+                           dev, None, torch.Generator())
+    best = []
+    for epoch in range(1, 5):
+        keeper.end_epoch(torch.nn.Linear(1, 1), None, epoch, 1.0)
+        best.append(state.best_epoch)
+    assert [r["dev_depression_micro_f1"] for r in state.history] == [0.5, 0.5, 0.5, 1.0]
+    assert best == [1, 2, 2, 4]
