@@ -57,17 +57,21 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 def run_features(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     from amm_core.cli.model_data import featurize, load_dataset
+    from amm_core.features.cache import FeatureCache
 
     workspace = open_workspace(Settings.resolve(args.home))
     data = load_dataset(workspace, args.dataset)
     config = resolve_config(data.kind, text_model_override(args.text_model)).features
     started = time.perf_counter()
     items = featurize(workspace, data.samples, config, data.label_sets, out)
+    seconds = round(time.perf_counter() - started, 2)
     return {
         "dataset": data.name, "samples": len(items),
         "with_visual": sum(it.visual is not None for it in items),
         "visual_errors": sum(it.visual_error is not None for it in items),
-        "seconds": round(time.perf_counter() - started, 2),
+        "seconds": seconds,
+        # temp files of cache writes a killed process left behind (an hour old or more)
+        "cache_orphans_removed": FeatureCache(workspace.settings.cache_dir).sweep_orphans(),
     }
 
 

@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -113,6 +114,21 @@ class FeatureCache:
                 first = self.stats.write_errors == 1
             if first:
                 warnings.warn(f"feature cache not written under {self.folder}: {exc}", stacklevel=2)
+
+    def sweep_orphans(self, older_than_s: float = 3600.0) -> int:
+        """Remove the temp files of writes that never finished (a process killed mid-write),
+        older than `older_than_s` so that no write in progress is touched; how many."""
+        if self.folder is None or not Path(self.folder).is_dir():
+            return 0
+        cutoff, removed = time.time() - older_than_s, 0
+        for temp in Path(self.folder).glob("*/*/.*.tmp"):
+            try:
+                if temp.stat().st_mtime < cutoff:
+                    temp.unlink()
+                    removed += 1
+            except OSError:  # gone already (another sweep), or not ours to remove
+                continue
+        return removed
 
     def get_or_compute(
         self, extractor: str, key: str, compute: Callable[[], Entry], required: tuple[str, ...] = ()

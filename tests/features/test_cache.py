@@ -3,6 +3,8 @@ corrupt files."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,16 @@ def test_a_failed_write_is_counted_not_raised(tmp_path: Path) -> None:
         cache.put("text", "dd00", {"pooled": torch.zeros(1)})
     cache.put("text", "dd01", {"pooled": torch.zeros(1)})  # warned once only
     assert cache.stats.write_errors == 2
+
+
+def test_sweeping_removes_only_old_unfinished_writes(tmp_path: Path) -> None:
+    cache = FeatureCache(tmp_path)
+    cache.put("text", "ab" * 32, {"x": torch.zeros(2)})
+    folder = cache.path("text", "ab" * 32).parent
+    old, fresh = folder / ".abababab-old.tmp", folder / ".abababab-new.tmp"
+    old.write_bytes(b"half"), fresh.write_bytes(b"half")  # a killed write, one in progress
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert cache.sweep_orphans() == 1
+    assert not old.exists() and fresh.exists()
+    assert cache.get("text", "ab" * 32) is not None  # entries are never touched
+    assert FeatureCache(None).sweep_orphans() == 0

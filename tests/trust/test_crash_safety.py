@@ -156,10 +156,16 @@ def test_feature_extraction_killed_mid_write_leaves_a_usable_cache(tmp_path):
     wait_for(marker.exists, proc)  # three entries stored, the fourth written to a temp file
     kill(proc)
     assert len(_cache_entries(crashed)) == 3  # the half-done write is not an entry
-    assert list((crashed / "cache").rglob("*.tmp"))  # ... only a temp file, ignored
+    orphans = list((crashed / "cache").rglob("*.tmp"))
+    assert orphans  # ... only a temp file, ignored
     assert table_counts(sqlite_url(crashed)) == before and integrity(crashed) == "ok"
+    for orphan in orphans:  # an hour later, the next `amm features` removes what is left over
+        os.utime(orphan, (time.time() - 7200, time.time() - 7200))
     for home in homes.values():
-        assert amm_json("features", "--dataset", "m", "--home", str(home))["samples"] == 8
+        result = amm_json("features", "--dataset", "m", "--home", str(home))
+        assert result["samples"] == 8
+        assert result["cache_orphans_removed"] == (len(orphans) if home == crashed else 0)
+    assert not list((crashed / "cache").rglob("*.tmp"))
     resumed, clean = _cache_entries(crashed), _cache_entries(homes["clean"])
     assert resumed.keys() == clean.keys() and len(clean) > 3
     assert all(_same(resumed[key], clean[key]) for key in clean)  # identical features
