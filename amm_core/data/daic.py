@@ -103,7 +103,9 @@ def read_daic(root: Path, labels_dir: Path | None = None) -> ImportResult:
     if not root.is_dir():
         problem = "is not a folder" if root.exists() else "DAIC-WOZ folder not found"
         raise ImportFailure(f"{root}: {problem}")
-    labels_dir = Path(labels_dir) if labels_dir is not None else root
+    if labels_dir is not None and not Path(labels_dir).is_dir():
+        raise ImportFailure(f"{labels_dir}: labels folder not found")
+    explicit, labels_dir = labels_dir is not None, Path(labels_dir or root)
     sessions, notes = find_sessions(root)
     if not sessions:
         raise ImportFailure(
@@ -111,6 +113,10 @@ def read_daic(root: Path, labels_dir: Path | None = None) -> ImportResult:
         )
     flavour = EDAIC if edaic.looks_like_edaic(labels_dir, sessions) else DAIC
     labels = read_labels(flavour.labels_folder(labels_dir), flavour.label_files)
+    if explicit and not labels.files:  # a wrong --labels folder would unlabel every session
+        wanted = ", ".join(name for name, _, _ in flavour.label_files)
+        raise ImportFailure(f"{labels_dir}: none of the {flavour.kind} label files ({wanted}) in "
+                            "the --labels folder; nothing imported")
     tally = _Tally(skipped=Counter(labels.skipped))
     samples: list[Sample] = []
     for files in sessions:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -83,8 +84,13 @@ class SessionFiles:
             yield handle
 
     def read_bytes(self, relative: str) -> bytes:
-        with self.open(relative) as handle:
-            return handle.read()
+        """The file's bytes; ImportFailure naming the zip when its member is damaged."""
+        try:
+            with self.open(relative) as handle:
+                return handle.read()
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ImportFailure(f"{self.path.name}: {relative} is damaged inside the zip "
+                                f"({exc}); nothing imported") from exc
 
 
 def find_sessions(root: Path) -> tuple[list[SessionFiles], list[str]]:

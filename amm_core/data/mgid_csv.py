@@ -148,20 +148,28 @@ def _name(csv_dir: Path, path: Path) -> str:
 
 
 def read_mgid_file(path: Path, name: str, split: str | None) -> MgidFile:
-    """Parse one MGID CSV; `name` (e.g. 'train/train.csv') is how errors refer to the file."""
-    records = csv.reader(io.StringIO(_decode(path, name)))
-    columns = _column_indices(next(records, []), name)
+    """Parse one MGID CSV; `name` (e.g. 'train/train.csv') is how errors refer to the file.
+
+    Strict quoting (DATA_FORMATS.md: standard double-quote quoting): a quote left open would
+    otherwise swallow the rows after it into one field without a word."""
+    records = csv.reader(io.StringIO(_decode(path, name)), strict=True)
     result = MgidFile(name=name, split=split)
-    for fields in records:
-        if not fields:  # a blank line is not a data record
-            continue
-        row = result.records
-        result.records += 1
-        parsed = _parse_record(fields, columns, split, row)
-        if isinstance(parsed, str):
-            result.skipped[parsed] += 1
-        else:
-            result.rows.append(parsed)
+    try:
+        columns = _column_indices(next(records, []), name)
+        for fields in records:
+            if not fields:  # a blank line is not a data record
+                continue
+            row = result.records
+            result.records += 1
+            parsed = _parse_record(fields, columns, split, row)
+            if isinstance(parsed, str):
+                result.skipped[parsed] += 1
+            else:
+                result.rows.append(parsed)
+    except csv.Error as exc:
+        raise ImportFailure(f"{name} line {records.line_num}: {exc} (a quote left open in the "
+                            f"record that starts after row {result.records}?); nothing "
+                            "imported") from None
     return result
 
 

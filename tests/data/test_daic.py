@@ -177,10 +177,17 @@ def test_test_split_without_full_test_file_is_unlabelled_test(tmp_path: Path) ->
     assert result.summary["label_files"] == [LABEL_FILES[0], LABEL_FILES[1], LABEL_FILES[3]]
 
 
-def test_labels_dir_without_label_files_leaves_everything_unlabelled(corpus: Path) -> None:
-    empty = corpus.parent / "nolabels"
+def test_a_corpus_without_label_files_is_imported_unlabelled(tmp_path: Path) -> None:
+    """No --labels and no label files beside the sessions: every session unlabelled, said in a
+    note. A --labels folder that is missing or holds no label file is refused instead (a typo
+    there would unlabel every session of an earlier import)."""
+    corpus = write_daic_corpus(tmp_path / "daic", labels=tmp_path / "elsewhere")
+    empty = tmp_path / "nolabels"
     empty.mkdir()
-    result = read_daic(corpus, labels_dir=empty)
+    for wrong in (empty, tmp_path / "typo"):
+        with pytest.raises(ImportFailure, match="label"):
+            read_daic(corpus, labels_dir=wrong)
+    result = read_daic(corpus)
     assert result.summary["sessions_by_split"] == {
         "train": 0,
         "dev": 0,

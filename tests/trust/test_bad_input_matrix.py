@@ -83,6 +83,34 @@ def daic_with_labels(header: str) -> Build:
     return build
 
 
+def daic_labels_from(folder: str) -> Build:
+    """A good corpus imported with --labels pointing at a missing or an empty folder."""
+    def build(home: Path, tmp: Path) -> list[str]:
+        from tests.data.daic_fixtures import write_daic_corpus
+
+        root = write_daic_corpus(tmp / "daic")
+        if folder == "empty":
+            (tmp / "empty").mkdir()
+        return ["import", "daic", "--root", str(root), "--labels", str(tmp / folder),
+                "--name", "daic"]
+    return build
+
+
+def daic_damaged_zip(home: Path, tmp: Path) -> list[str]:
+    """A session zip whose transcript member fails its CRC (one flipped data byte)."""
+    from tests.data.daic_fixtures import SESSION_300, transcript, write_daic_labels, write_zip
+
+    body = transcript(SESSION_300 * 40)
+    (tmp / "daic").mkdir()
+    path = write_zip(tmp / "daic", "300", {"300_TRANSCRIPT.csv": body})
+    data = bytearray(path.read_bytes())
+    at = data.index(b"300_TRANSCRIPT.csv") + 200  # inside the compressed member
+    data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    write_daic_labels(tmp / "daic")
+    return ["import", "daic", "--root", str(tmp / "daic"), "--name", "zipped"]
+
+
 def label_file(name: str, content: bytes | str, dataset: str = "daic") -> Build:
     def build(home: Path, tmp: Path) -> list[str]:
         return ["annotate", "import", str(write(tmp / name, content)), "--dataset", dataset]
@@ -318,6 +346,14 @@ CASES = [
     Case("mgid-header-only", "mgid", mgid_csvs(MGID_HEADER, ""), "no samples found"),
     Case("daic-labels-missing-columns", "daic",
          daic_with_labels("Participant_ID,Gender"), "phq"),
+    Case("daic-labels-folder-missing", "daic", daic_labels_from("nope"),
+         "labels folder not found"),
+    Case("daic-labels-folder-without-label-files", "daic", daic_labels_from("empty"),
+         "none of the daic label files"),
+    Case("daic-damaged-zip-member", "daic", daic_damaged_zip, "300_P.zip"),
+    Case("mgid-quote-left-open", "mgid",
+         mgid_csvs(MGID_HEADER, MGID_ROW + '\nFALSE,Fear,T,"open caption, x,https://a-id9\n'
+                   + MGID_ROW), "quote left open"),
     Case("daic-root-missing", "daic",
          lambda h, t: ["import", "daic", "--root", str(t / "nowhere")], "not found"),
     # amm annotate import / export / adjudicate
