@@ -23,6 +23,7 @@ class UpsertCounts:
     inserted: int
     updated: int
     unchanged: int
+    not_in_source: int = 0  # stored samples this import no longer has (kept, with their labels)
 
 
 def get_dataset(session: Session, name: str) -> Dataset | None:
@@ -67,7 +68,8 @@ def _row_values(row: Mapping[str, Any]) -> dict[str, Any]:
 def upsert_samples(
     session: Session, dataset: Dataset, rows: Iterable[Mapping[str, Any]]
 ) -> UpsertCounts:
-    """Insert new samples and update changed ones, matched on (dataset, external_id)."""
+    """Insert new samples and update changed ones, matched on (dataset, external_id). Stored
+    samples the rows no longer have are kept (their annotations with them) and counted."""
     existing = {
         s.external_id: s
         for s in session.scalars(select(Sample).where(Sample.dataset_id == dataset.id))
@@ -75,8 +77,10 @@ def upsert_samples(
     new_rows: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     unchanged = 0
+    seen: set[str] = set()
     for row in rows:
         values = _row_values(row)
+        seen.add(values["external_id"])
         current = existing.get(values["external_id"])
         if current is None:
             new_rows.append({"dataset_id": dataset.id, **values})
@@ -88,7 +92,8 @@ def upsert_samples(
         session.execute(insert(Sample), new_rows)
     if changed:
         session.execute(update(Sample), changed)
-    return UpsertCounts(inserted=len(new_rows), updated=len(changed), unchanged=unchanged)
+    return UpsertCounts(inserted=len(new_rows), updated=len(changed), unchanged=unchanged,
+                        not_in_source=len(existing.keys() - seen))
 
 
 def list_datasets(session: Session) -> list[Dataset]:

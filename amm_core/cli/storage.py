@@ -58,5 +58,6 @@ def store_import(
         "inserted": counts.inserted,
         "updated": counts.updated,
         "unchanged": counts.unchanged,
+        "not_in_source": counts.not_in_source,
         **result.summary,
     }

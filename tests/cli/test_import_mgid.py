@@ -44,7 +44,27 @@ def test_reimport_is_idempotent(tmp_path, capsys):
     code, again, _ = amm_json(capsys, *args)
     assert code == 0
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 11)
+    assert again["not_in_source"] == 0
     assert row_counts(home)["samples"] == 11
+
+
+def test_a_row_gone_from_the_source_is_kept_and_reported(tmp_path, capsys):
+    """Samples carry annotations, so a re-import never deletes one; it says how many stored
+    samples the source no longer has."""
+    csv_dir, images = _corpus(tmp_path)
+    home = tmp_path / "home"
+    args = ("import", "mgid", "--csv-dir", str(csv_dir), "--home", str(home))
+    code, first, err = amm_json(capsys, *args)
+    assert code == 0, err
+    dev_csv = csv_dir / "dev" / "dev.csv"
+    header = dev_csv.read_text(encoding="utf-8-sig").splitlines(keepends=True)[0]
+    dev_csv.write_text(header, encoding="utf-8")  # every dev row is gone from the source
+    code, again, err = amm_json(capsys, *args)
+    assert code == 0, err
+    gone = first["splits"]["dev"]
+    assert gone > 0 and again["not_in_source"] == gone
+    assert again["samples"] == first["samples"] - gone
+    assert row_counts(home)["samples"] == first["samples"]
 
 
 def test_a_bad_file_writes_nothing_and_names_the_file(tmp_path, capsys):
