@@ -73,3 +73,17 @@ def test_undo_and_the_queue_work_after_an_admin_deleted_labels(workspace) -> Non
         relabel.create_requests(session, [first], "check again", "root")
     view = ann.next_view(workspace, "daic", "bob", "annotator", last_sample=None, skipped=set())
     assert view is not None and view.sample_id == first
+
+
+def test_the_adjudicators_queue_offers_a_tie_that_has_a_stale_majority_gold(workspace) -> None:
+    """Only an adjudicator's decision takes an item off the adjudicator's queue: a majority gold
+    label whose votes have since become a tie does not."""
+    [sample] = _first_ids(workspace, 1)
+    ann.give_label(workspace, sample, "ana", "sad", None)
+    ann.give_label(workspace, sample, "ben", "sad", None)
+    assert main(["annotate", "adjudicate", "--dataset", "daic", "--home",
+                 str(workspace.settings.home)]) == 0  # majority gold: sad
+    ann.give_label(workspace, sample, "ben", "non-sad", None)  # now 1 - 1
+    view = ann.next_view(workspace, "daic", "dr lee", "adjudicator", last_sample=None,
+                         skipped=set())
+    assert view is not None and view.sample_id == sample
