@@ -109,11 +109,13 @@ def set_gold(session: Session, sample_id: int, label: str, source: str,
              provenance: dict[str, Any], decided_by: Annotator | None = None) -> None:
     """Create or replace the sample's gold label, with an event: an adjudication by
     `decided_by` ("adjudicate"), a majority by the MAJORITY_RULE system annotator ("gold", its
-    note naming the voters). Replacing a gold label by the same label writes nothing."""
+    note naming the voters). The same decision again only refreshes the provenance (no event)."""
     gold = session.scalars(select(GoldLabel).where(GoldLabel.sample_id == sample_id)).one_or_none()
     old = gold.label if gold else None
     if gold is not None and (old, gold.source, gold.decided_by) == (
             label, source, decided_by.id if decided_by else None):
+        gold.provenance = provenance  # the same decision; the votes behind it may have grown
+        session.flush()
         return
     if gold is None:
         gold = GoldLabel(sample_id=sample_id, label=label, source=source)
