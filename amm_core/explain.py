@@ -274,8 +274,9 @@ def _notes(
             else "the item has no visual input")
         notes.append(f"no zone attributions and no inter-modal attention: {why}")
     else:
-        names = zone_names(kind, item.visual.shape[0])
-        missing = [names[j] for j in range(len(names)) if j not in set(_valid_steps(item))]
+        valid = set(_valid_steps(item))
+        missing = [name for j, name in enumerate(zone_names(kind, item.visual.shape[0]))
+                   if j not in valid]
         if missing:
             notes.append(f"{', '.join(missing)}: no data (masked), left out of the figures")
     if output.inter_modal is None:

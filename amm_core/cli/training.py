@@ -206,11 +206,6 @@ def _splits(data: DatasetSamples, items: list) -> dict[str, list]:
     return splits
 
 
-def _with_text_dim(config: RunConfig, items: list) -> RunConfig:
-    text_dim = next((it.text.shape[1] for it in items), config.model.text_dim)
-    return replace(config, model=replace(config.model, text_dim=text_dim))
-
-
 def _train_alongside(workspace: Workspace, name: str, data: DatasetSamples, config: RunConfig,
                      resume: bool, parallel: Parallel, device) -> dict[str, Any]:
     """A torchrun process other than 0: wait for its features, read them, train its shares."""
@@ -220,7 +215,6 @@ def _train_alongside(workspace: Workspace, name: str, data: DatasetSamples, conf
     except MainProcessFailed as exc:
         raise CommandError(str(exc)) from exc
     items = featurize(workspace, data.samples, config.features, data.label_sets, quiet)
-    config = _with_text_dim(config, items)
     genders = gender_table(config.features, workspace.settings.cache_dir)
     splits = _splits(data, items)
     train_model(splits["train"], splits["dev"], config, data.label_sets, genders,
@@ -240,7 +234,6 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
         return items
 
     items = main_first(parallel, device, prepare)
-    config = _with_text_dim(config, items)
     genders = gender_table(config.features, workspace.settings.cache_dir)
     splits = _splits(data, items)
     run_dir = workspace.settings.runs_dir / name

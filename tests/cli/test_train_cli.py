@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -148,9 +149,11 @@ def test_a_text_model_that_is_not_offline_is_one_line(trained_home, home_args, c
     assert row_counts(trained_home["home"]) == before
 
 
-def test_resume_continues_from_the_last_epoch(trained_home, home_args, capsys):
+def test_resume_continues_from_the_last_epoch(trained_home, tmp_path, capsys):
+    home = tmp_path / "home"  # a copy: the shared trained run stays as the other tests saw it
+    shutil.copytree(trained_home["home"], home)
     code, out, err = amm_json(capsys, "train", "--dataset", "small", "--name", RUN, "--resume",
-                              "--epochs", "4", *home_args)
+                              "--epochs", "4", "--home", str(home))
     assert code == 0, err
     assert out["epochs_run"] == 4  # three from the first run, one more now
     assert "epoch 4/4" in err and "epoch 1/4" not in err  # it went on, it did not start again
