@@ -136,3 +136,45 @@ def test_sweeping_removes_only_old_unfinished_writes(tmp_path: Path) -> None:
     assert not old.exists() and fresh.exists()
     assert cache.get("text", "ab" * 32) is not None  # entries are never touched
     assert FeatureCache(None).sweep_orphans() == 0
+
+
+def _flip_last(path: Path, needle: bytes) -> None:
+    """Change one byte of the file, inside the last occurrence of `needle`; same size."""
+    data = bytearray(path.read_bytes())
+    at = data.rindex(needle)
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_a_flipped_byte_in_the_features_is_a_miss_and_is_recomputed(tmp_path: Path) -> None:
+    """Same size, valid structure, one bit changed in a tensor: not served as a hit."""
+    cache = FeatureCache(tmp_path)
+    right = {"steps": torch.full((4, 8), 0.5), "tokens": ["i", "feel", "low"]}
+    cache.put("text", "cc00", right)
+    path = cache.path("text", "cc00")
+    _flip_last(path, torch.full((1,), 0.5).numpy().tobytes())
+    assert cache.get("text", "cc00") is None and cache.stats.corrupt == 1
+    entry = cache.get_or_compute("text", "cc00", lambda: right)
+    assert torch.equal(entry["steps"], right["steps"])
+    assert torch.equal(cache.get("text", "cc00")["steps"], right["steps"])  # rewritten: a hit
+
+
+def test_a_flipped_byte_in_the_token_strings_is_a_miss(tmp_path: Path) -> None:
+    cache = FeatureCache(tmp_path)
+    cache.put("text", "dd00", {"steps": torch.zeros(3, 2), "tokens": ["i", "feel", "low"]})
+    _flip_last(cache.path("text", "dd00"), b"feel")  # "feel" -> "geel", JSON still valid
+    assert cache.get("text", "dd00") is None and cache.stats.corrupt == 1
+
+
+def test_an_entry_written_before_checksums_is_still_read(tmp_path: Path) -> None:
+    """Earlier versions wrote no checksum: their entries stay hits (no mass recomputation)."""
+    from safetensors.torch import save
+
+    cache = FeatureCache(tmp_path)
+    path = cache.path("text", "ee11")
+    path.parent.mkdir(parents=True)
+    old = save({"steps": torch.ones(2, 2)}, metadata={"amm_json": '{"tokens": ["a", "b"]}'})
+    path.write_bytes(old)
+    entry = cache.get("text", "ee11")
+    assert entry is not None and entry["tokens"] == ["a", "b"]
+    assert torch.equal(entry["steps"], torch.ones(2, 2))
