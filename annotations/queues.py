@@ -27,10 +27,11 @@ class QueueContext:
     """Everything a strategy needs to pick the next item for one user.
 
     `items` are in dataset order; `labels` maps sample -> annotator -> label; `uncertainty`
-    maps sample -> model probability of the positive class; `adjudicated` holds the samples
-    that already have an adjudicated label (adjudicators are not offered them again);
-    `relabel` maps sample -> why someone asked for it to be labelled again (open requests,
-    oldest first).
+    maps sample -> the model's confidence, the probability of its top class (for a binary task
+    the same order as the distance of p from 0.5); `adjudicated` holds the samples that already
+    have an adjudicated label (adjudicators are not offered them again); `relabel` maps sample
+    -> why someone asked for it to be labelled again (open requests, oldest first);
+    `returning` is the sample whose label this user just undid (shown again first).
     """
 
     items: list[QueueItem]
@@ -43,14 +44,17 @@ class QueueContext:
     skipped: set[int] = field(default_factory=set)
     adjudicated: set[int] = field(default_factory=set)
     relabel: dict[int, str] = field(default_factory=dict)
+    returning: int | None = None
 
 
 @dataclass(frozen=True)
 class QueueChoice:
-    """The chosen sample and a short sentence telling the annotator why it was chosen."""
+    """The chosen sample and a short sentence telling the annotator why it was chosen;
+    `adjudicate` when the adjudicator is asked to decide the gold label (not to add a vote)."""
 
     sample_id: int
     reason: str
+    adjudicate: bool = False
 
 
 Strategy = Callable[[QueueContext], "QueueChoice | None"]
@@ -68,6 +72,13 @@ def _is_open(ctx: QueueContext, item: QueueItem) -> bool:
         and item.sample_id not in ctx.skipped
         and len(labels) < ctx.overlap
     )
+
+
+def returning_item(ctx: QueueContext) -> QueueChoice | None:
+    """The item whose label this user just undid, so that they see what they changed."""
+    if ctx.returning is None or ctx.returning not in {i.sample_id for i in ctx.items}:
+        return None
+    return QueueChoice(ctx.returning, "back to the item whose label you undid")
 
 
 def relabel_requested(ctx: QueueContext) -> QueueChoice | None:
@@ -124,21 +135,23 @@ def disagreements(ctx: QueueContext) -> QueueChoice | None:
                 f"{label} ×{list(labels.values()).count(label)}"
                 for label in sorted(set(labels.values()))
             )
-            return QueueChoice(item.sample_id, f"annotators disagree ({votes}); please adjudicate")
+            return QueueChoice(item.sample_id, f"annotators disagree ({votes}); please adjudicate",
+                               adjudicate=True)
     return None
 
 
 def uncertain_first(ctx: QueueContext) -> QueueChoice | None:
-    """When model probabilities are given: the open item with probability nearest 0.5."""
-    probs = ctx.uncertainty
-    if not probs:
+    """When model confidences are given: the open item whose top class is least probable."""
+    confidence = ctx.uncertainty
+    if not confidence:
         return None
-    scored = [i for i in ctx.items if _is_open(ctx, i) and i.sample_id in probs]
+    scored = [i for i in ctx.items if _is_open(ctx, i) and i.sample_id in confidence]
     if not scored:
         return None
-    item = min(scored, key=lambda i: abs(probs[i.sample_id] - 0.5))  # first nearest wins
-    prob = probs[item.sample_id]
-    return QueueChoice(item.sample_id, f"the model is unsure here (p = {prob:.2f})")
+    item = min(scored, key=lambda i: confidence[i.sample_id])  # first least sure wins
+    top = confidence[item.sample_id]
+    reason = f"the model is unsure here (its top class has p = {top:.2f})"
+    return QueueChoice(item.sample_id, reason)
 
 
 def first_unlabelled(ctx: QueueContext) -> QueueChoice | None:
@@ -156,12 +169,12 @@ DEFAULT_CHAIN: tuple[Strategy, ...] = (
     first_unlabelled,
 )
 ADJUDICATOR_CHAIN: tuple[Strategy, ...] = (disagreements, *DEFAULT_CHAIN)
-REQUESTED_FIRST: tuple[Strategy, ...] = (relabel_requested,)  # before either chain
+REQUESTED_FIRST: tuple[Strategy, ...] = (returning_item, relabel_requested)  # before either chain
 
 
 def next_item(ctx: QueueContext, chain: Sequence[Strategy] | None = None) -> QueueChoice | None:
-    """The first answer of the chain (when None: open re-labelling requests, then the role's
-    chain); None means all done."""
+    """The first answer of the chain (when None: the item just undone, open re-labelling
+    requests, then the role's chain); None means all done."""
     if chain is None:
         if ctx.role not in ROLES:
             raise ValueError(f"unknown role {ctx.role!r}; expected one of {ROLES}")

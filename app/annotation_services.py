@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from amm_core.cli.storage import Workspace
-from annotations.queues import QueueContext, QueueItem, next_item
+from annotations.queues import QueueChoice, QueueContext, QueueItem, next_item
 from annotations.workflow import UNDOABLE, Event, live_events, undo_event
 from app import annotation_checks as checks
 from db import admin, crud, relabel
@@ -38,6 +38,12 @@ class ItemView:
     meta: dict[str, Any]
     media_path: str | None
     media_kind: str | None = None
+    votes: dict[str, str] | None = None  # set when the adjudicator is to decide the gold label
+
+    @property
+    def choice(self) -> QueueChoice:
+        """What the queue chose, to keep this item on screen across reruns."""
+        return QueueChoice(self.sample_id, self.reason, adjudicate=self.votes is not None)
 
 
 def annotators(workspace: Workspace) -> list[tuple[str, str]]:
@@ -47,14 +53,18 @@ def annotators(workspace: Workspace) -> list[tuple[str, str]]:
         return [(a.name, a.role) for a in found]
 
 
-def ensure_annotator(workspace: Workspace, name: str, role: str) -> None:
+def ensure_annotator(workspace: Workspace, name: str, role: str) -> str:
+    """Register a newcomer (with the role they may have, see `admin.new_person_role`); returns
+    the person's stored role, which is what the page acts on (roles are granted, not chosen)."""
     name = checks.person_name(name)
 
-    def work() -> None:
+    def work() -> str:
         with workspace.sessions() as session, session.begin():
-            store.get_or_create_annotator(session, name, admin.new_person_role(session, role))
+            person = store.get_or_create_annotator(session, name,
+                                                   admin.new_person_role(session, role))
+            return person.role
 
-    store.retry_conflicts(work)
+    return store.retry_conflicts(work)
 
 
 def label_set(workspace: Workspace, dataset: str) -> list[str]:
@@ -79,22 +89,32 @@ def _samples_and_votes(workspace: Workspace, dataset: str):
 
 def next_view(workspace: Workspace, dataset: str, annotator: str, role: str, *,
               last_sample: int | None, skipped: set[int], overlap: int = 2,
-              uncertainty_run: str | None = None) -> ItemView | None:
+              uncertainty_run: str | None = None, returning: int | None = None,
+              current: QueueChoice | None = None) -> ItemView | None:
     """The next item for this annotator with the queue's reason, or None when all is done.
-    With `uncertainty_run`, items that run is least sure about come before the rest."""
+    With `uncertainty_run`, items that run is least sure about come before the rest;
+    `returning` (the item whose label was just undone) comes before everything. `current` is
+    the item on screen: while it is still in the dataset (and, for an adjudication, still
+    undecided) it stays, whatever the queue would pick now (the page reruns on every widget
+    change, and colleagues' labels move the queue). Neighbouring utterances are shown as
+    context only within a session (MGID posts have none)."""
     samples, votes, adjudicated = _samples_and_votes(workspace, dataset)
     items = [QueueItem(s.id, s.session_id, i) for i, s in enumerate(samples)]
     uncertainty = _run_uncertainty(workspace, uncertainty_run, label_set(workspace, dataset))
     ctx = QueueContext(items=items, labels=votes, annotator=annotator, role=role,
                        overlap=overlap, last_sample=None if uncertainty else last_sample,
                        skipped=set(skipped), adjudicated=set(adjudicated), uncertainty=uncertainty,
-                       relabel=_open_relabel_requests(workspace, dataset))
-    choice = next_item(ctx)
+                       relabel=_open_relabel_requests(workspace, dataset), returning=returning)
+    present = {s.id for s in samples}
+    stays = current is not None and current.sample_id in present and not (
+        current.adjudicate and current.sample_id in adjudicated)
+    choice = current if stays else next_item(ctx)
     if choice is None:
         return None
     index = next(i for i, s in enumerate(samples) if s.id == choice.sample_id)
     sample = samples[index]
-    same = [s for s in samples if s.session_id == sample.session_id]
+    same = [s for s in samples if s.session_id == sample.session_id] if sample.session_id else [
+        sample]
     here = same.index(sample)
     return ItemView(
         sample_id=sample.id, external_id=sample.external_id, text=sample.text,
@@ -103,6 +123,7 @@ def next_view(workspace: Workspace, dataset: str, annotator: str, role: str, *,
         before=[s.text for s in same[max(here - CONTEXT_UTTERANCES, 0):here]],
         after=[s.text for s in same[here + 1:here + 1 + CONTEXT_UTTERANCES]],
         meta=dict(sample.meta or {}), media_path=sample.media_path, media_kind=sample.media_kind,
+        votes=dict(votes.get(sample.id, {})) if choice.adjudicate else None,
     )
 
 
@@ -137,15 +158,17 @@ def dataset_runs(workspace: Workspace, dataset: str) -> list[str]:
 
 def _run_uncertainty(workspace: Workspace, run_name: str | None,
                      labels: list[str]) -> dict[int, float] | None:
-    """sample id -> the run's probability of the last emotion label (e.g. 'sad')."""
+    """sample id -> the run's confidence on the emotion task: its top class's probability
+    (for DAIC's sad / non-sad, max(p, 1 - p); for MGID's six emotions, the largest of six)."""
     if not run_name or not labels:
         return None
     with workspace.sessions() as session:
         run = crud.get_run(session, run_name)
         if run is None:
             return None
-        return {p.sample_id: float(p.probabilities.get(labels[-1], 0.0))
-                for p in db_runs.run_predictions(session, run.id) if p.task == "emotion"}
+        return {p.sample_id: max(float(v) for v in p.probabilities.values())
+                for p in db_runs.run_predictions(session, run.id)
+                if p.task == "emotion" and p.probabilities}
 
 
 def give_label(workspace: Workspace, sample_id: int, annotator: str, label: str,
@@ -156,20 +179,26 @@ def give_label(workspace: Workspace, sample_id: int, annotator: str, label: str,
     def work() -> None:
         with workspace.sessions() as session, session.begin():
             who = store.get_or_create_annotator(session, annotator)
-            store.set_label(session, sample_id, who, label, note or None)
+            store.set_label(session, sample_id, who, label,
+                            note if note and note.strip() else None)
             relabel.resolve_sample(session, sample_id)  # even a confirmed, unchanged label
 
     store.retry_conflicts(work)
 
 
-def undo_last(workspace: Workspace, annotator: str) -> int | None:
-    """Revert the annotator's latest label change; returns the sample it touched (or None)."""
+def undo_last(workspace: Workspace, annotator: str, dataset: str | None = None) -> int | None:
+    """Revert the annotator's latest label change (within `dataset` when given, so that the
+    page undoes only what was done on the dataset in front of the user); returns the sample it
+    touched (or None)."""
     def work() -> int | None:
         with workspace.sessions() as session, session.begin():
             who = store.get_or_create_annotator(session, annotator)
-            rows = session.scalars(select(AnnotationEvent)
-                                   .where(AnnotationEvent.annotator_id == who.id)
-                                   .order_by(AnnotationEvent.id)).all()
+            query = select(AnnotationEvent).where(AnnotationEvent.annotator_id == who.id)
+            if dataset is not None:
+                found = crud.get_dataset(session, dataset)
+                query = query.join(Sample, AnnotationEvent.sample_id == Sample.id).where(
+                    Sample.dataset_id == (found.id if found else -1))
+            rows = session.scalars(query.order_by(AnnotationEvent.id)).all()
             events = [Event(e.sample_id, annotator, e.action, e.old_label, e.new_label, e.note,
                             e.id) for e in rows]
             undo = undo_event(events, annotator)
@@ -215,9 +244,12 @@ def others_labels(workspace: Workspace, sample_id: int, annotator: str) -> dict[
     return {name: label for sid, name, label, _ in rows if sid == sample_id and name != annotator}
 
 
-def history(workspace: Workspace, sample_id: int) -> list[dict[str, Any]]:
+def history(workspace: Workspace, sample_id: int, only: str | None = None) -> list[dict[str, Any]]:
+    """The item's event trail; with `only`, that annotator's events alone (blind mode: other
+    people's labels, and gold labels that would reveal them, stay hidden)."""
     with workspace.sessions() as session:
-        return store.sample_events(session, sample_id)
+        events = store.sample_events(session, sample_id)
+    return [e for e in events if only is None or e["annotator"] == only]
 
 
 def audio_clip(view: ItemView) -> bytes | None:
@@ -269,11 +301,14 @@ def disagreements(workspace: Workspace, dataset: str) -> list[dict[str, Any]]:
 
 
 def adjudicate(workspace: Workspace, sample_id: int, label: str, adjudicator: str,
-               labels: dict[str, str]) -> None:
+               labels: dict[str, str], note: str | None = None) -> None:
+    checks.label_for_sample(workspace, sample_id, label)
+
     def work() -> None:
         with workspace.sessions() as session, session.begin():
             judge = admin.adjudicator(session, adjudicator)  # the role is checked here
             store.set_gold(session, sample_id, label, "adjudicated",
-                           {"adjudicator": adjudicator, "votes": labels}, decided_by=judge)
+                           {"adjudicator": adjudicator, "votes": labels}, decided_by=judge,
+                           note=note if note and note.strip() else None)
 
     store.retry_conflicts(work)

@@ -106,10 +106,12 @@ MAJORITY_RULE = "majority rule"  # the system annotator that majority gold event
 
 
 def set_gold(session: Session, sample_id: int, label: str, source: str,
-             provenance: dict[str, Any], decided_by: Annotator | None = None) -> None:
+             provenance: dict[str, Any], decided_by: Annotator | None = None,
+             note: str | None = None) -> None:
     """Create or replace the sample's gold label, with an event: an adjudication by
-    `decided_by` ("adjudicate"), a majority by the MAJORITY_RULE system annotator ("gold", its
-    note naming the voters). The same decision again only refreshes the provenance (no event)."""
+    `decided_by` ("adjudicate", with the adjudicator's `note`), a majority by the MAJORITY_RULE
+    system annotator ("gold", its note naming the voters). The same decision again only
+    refreshes the provenance (no event)."""
     gold = session.scalars(select(GoldLabel).where(GoldLabel.sample_id == sample_id)).one_or_none()
     old = gold.label if gold else None
     if gold is not None and (old, gold.source, gold.decided_by) == (
@@ -125,7 +127,7 @@ def set_gold(session: Session, sample_id: int, label: str, source: str,
     actor = decided_by or _majority_rule(session)
     session.add(AnnotationEvent(sample_id=sample_id, annotator_id=actor.id,
                                 action="adjudicate" if decided_by else "gold", old_label=old,
-                                new_label=label, note=None if decided_by else _voters(provenance)))
+                                new_label=label, note=note if decided_by else _voters(provenance)))
     session.flush()
 
 

@@ -65,18 +65,27 @@ def test_disagreements_for_adjudicators_only() -> None:
     labels = {3: {"ann": "sad", "bob": "sad"}, 5: {"ann": "sad", "bob": "non-sad"}}
     assert disagreements(ctx(labels=labels)) is None
     choice = disagreements(ctx(labels=labels, annotator="judge", role="adjudicator"))
-    assert choice == QueueChoice(5, "annotators disagree (non-sad ×1, sad ×1); please adjudicate")
+    assert choice == QueueChoice(5, "annotators disagree (non-sad ×1, sad ×1); please adjudicate",
+                                 adjudicate=True)  # the click decides the gold label
     done = ctx(labels=labels, annotator="judge", role="adjudicator", adjudicated={5})
     assert disagreements(done) is None
 
 
-def test_uncertain_first_picks_probability_nearest_half() -> None:
-    probs = {1: 0.9, 4: 0.45, 6: 0.52, 8: 0.1}
-    assert uncertain_first(ctx(uncertainty=probs)) == QueueChoice(
-        6, "the model is unsure here (p = 0.52)"
+def test_uncertain_first_picks_the_least_confident_item() -> None:
+    """Confidence is the top class's probability: binary p = 0.52 is 0.52, p = 0.45 is 0.55."""
+    confidence = {1: 0.9, 4: 0.55, 6: 0.52, 8: 0.9}
+    assert uncertain_first(ctx(uncertainty=confidence)) == QueueChoice(
+        6, "the model is unsure here (its top class has p = 0.52)"
     )
-    assert uncertain_first(ctx(uncertainty=probs, labels={6: {"ann": "sad"}})).sample_id == 4
+    labelled = ctx(uncertainty=confidence, labels={6: {"ann": "sad"}})
+    assert uncertain_first(labelled).sample_id == 4
     assert uncertain_first(ctx()) is None
+
+
+def test_the_item_just_undone_comes_back_first() -> None:
+    back = ctx(labels={4: {"ann": "sad"}}, last_sample=4, returning=4)
+    assert next_item(back) == QueueChoice(4, "back to the item whose label you undid")
+    assert next_item(ctx(returning=999)).sample_id == 1  # not in this dataset: ignored
 
 
 def test_first_unlabelled_in_dataset_order_with_skips() -> None:
@@ -97,7 +106,8 @@ def test_chain_order_and_reasons() -> None:
     steps.last_sample = None
     assert next_item(steps).sample_id == 8
     steps.skipped = {8}
-    assert next_item(steps) == QueueChoice(9, "the model is unsure here (p = 0.50)")
+    assert next_item(steps) == QueueChoice(
+        9, "the model is unsure here (its top class has p = 0.50)")
     steps.uncertainty = None
     assert next_item(steps) == QueueChoice(1, "next unlabelled item in dataset order")
 
