@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from amm_core.cli.storage import Workspace, open_workspace
+from amm_core.cli.storage import SchemaMismatch, Workspace, open_workspace
 from amm_core.workspace import Settings
 
 
 def workspace() -> Workspace:
-    """The workspace named by $AMM_HOME (default ./amm_workspace), migrated to the latest schema."""
-    return _open(Settings.resolve())
+    """The workspace named by $AMM_HOME (default ./amm_workspace), migrated to the latest schema.
+    A database written by a newer AMM Studio stops the page with that one line."""
+    try:
+        return _open(Settings.resolve())
+    except SchemaMismatch as exc:
+        st.error(str(exc))
+        st.stop()
 
 
 @st.cache_resource(show_spinner="Opening the workspace…")

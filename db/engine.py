@@ -1,4 +1,10 @@
-"""Engine and session factory; migrations to head are applied when a database is opened."""
+"""Engine and session factory; migrations to head are applied when a database is opened.
+
+Choices: on SQLite, `lower()` is replaced on every connection by Python's Unicode-aware
+lower-casing (SQLite's own folds ASCII only), so a case-insensitive search for "ünïcödé" finds
+"Ünïcödé" as PostgreSQL's ILIKE does; no index of the schema uses lower(). Migrations are
+serialised across processes (a lock file next to a SQLite database, an advisory lock on
+PostgreSQL), and a database written by a newer AMM Studio is refused in one line."""
 
 from __future__ import annotations
 
@@ -16,6 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_PG_MIGRATION_LOCK = 0x616D6D5F6D6967  # an arbitrary advisory-lock key ("amm_mig")
+
+
+class SchemaMismatch(RuntimeError):
+    """The database's schema revision is not one this version knows (written by a newer one)."""
+
+
+def _unicode_lower(value):  # noqa: ANN001, ANN202 - SQLite passes any SQL value
+    return value.lower() if isinstance(value, str) else value
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types are untyped
@@ -25,6 +40,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types 
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
 
 def make_engine(url: str) -> Engine:
@@ -48,9 +64,22 @@ def alembic_config(engine: Engine) -> Config:
 
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
-    """Serialise migrations of one SQLite file across processes (several `amm` commands or
-    dashboard sessions opening a fresh workspace at once); other databases lock themselves."""
-    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    """Serialise migrations across processes (several `amm` commands or dashboard sessions
+    opening a fresh workspace at once): a lock file beside a SQLite file, a session-level
+    advisory lock on PostgreSQL (DDL there is transactional, but two processes creating the
+    same tables at once collide on the catalogue)."""
+    backend = engine.url.get_backend_name()
+    if backend == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_MIGRATION_LOCK})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_MIGRATION_LOCK})")
+                conn.commit()
+        return
+    database = engine.url.database if backend == "sqlite" else None
     if not database or database == ":memory:":
         yield
         return
@@ -69,9 +98,24 @@ def head_revision(engine: Engine) -> str | None:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to `revision`: idempotent, and one process at a time."""
     with _migration_lock(engine):
-        if revision == "head" and current_revision(engine) == head_revision(engine):
+        current = current_revision(engine)
+        _check_known(engine, current)
+        if revision == "head" and current == head_revision(engine):
             return
         command.upgrade(alembic_config(engine), revision)
+
+
+def _check_known(engine: Engine, current: str | None) -> None:
+    """SchemaMismatch when the database is at a revision this version has no script for."""
+    if current is None:
+        return
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    if current not in {s.revision for s in scripts.walk_revisions()}:
+        raise SchemaMismatch(
+            f"the database {engine.url.render_as_string(hide_password=True)} is at schema "
+            f"revision {current}, which this AMM Studio does not know (it knows up to "
+            f"{scripts.get_current_head()}): it was written by a newer version; upgrade AMM "
+            "Studio, or use another workspace")
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -1,7 +1,9 @@
 """The `amm` command: parses arguments, builds settings once, dispatches to a command module.
 
 This package is the one place that wires amm_core to the database (see ARCHITECTURE.md).
-Every command takes `--home DIR` and `--json`; errors exit non-zero with one line, no traceback.
+Every command takes `--home DIR` and `--json`, before or after the command's name (after wins);
+errors exit non-zero with one line, no traceback. When whoever reads stdout stops early (`| head`),
+the command ends quietly with 141, the shell's code for a closed pipe.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from amm_core.cli import (
 )
 from amm_core.cli.arguments import OneLineParser
 from amm_core.cli.output import CommandError, Output
+from amm_core.cli.storage import SchemaMismatch
 from amm_core.distributed import Parallel
 
 COMMAND_MODULES = (commands_data, commands_model, commands_experiment, commands_annotate,
@@ -29,12 +32,18 @@ COMMAND_MODULES = (commands_data, commands_model, commands_experiment, commands_
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = OneLineParser(add_help=False)
-    common.add_argument("--home", help="workspace folder (default: $AMM_HOME or ./amm_workspace)")
-    common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser = OneLineParser(
         prog="amm", description="AMM Studio: multimodal depression and emotion analysis."
     )
+    common = OneLineParser(add_help=False)
+    for target, default in ((parser, None), (common, argparse.SUPPRESS)):
+        # on the command too, where a given value overrides the top level's (`amm --home A
+        # train --home B` uses B); SUPPRESS keeps an absent one from resetting it
+        target.add_argument("--home", default=default,
+                            help="workspace folder (default: $AMM_HOME or ./amm_workspace)")
+        target.add_argument("--json", action="store_true",
+                            default=False if default is None else default,
+                            help="print one JSON object on stdout")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(commands, common)
@@ -56,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             f"{args.parallel.world}); run `amm {args.command}` as one process")
     try:
         result = args.handler(args, out)
-    except CommandError as exc:
+    except (CommandError, SchemaMismatch) as exc:
         return out.fail(str(exc))
     except KeyboardInterrupt:
         return out.fail("interrupted", code=130)
@@ -64,7 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("AMM_DEBUG"):
             raise
         return out.fail(f"{type(exc).__name__}: {exc}")
-    out.emit(result)
+    try:
+        out.emit(result)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 141
     return 0
 
 

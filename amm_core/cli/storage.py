@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from amm_core.data.records import ImportResult
 from amm_core.workspace import Settings
 from db import crud
+from db.engine import SchemaMismatch as SchemaMismatch  # re-exported for the CLI
 from db.engine import open_database
 
 

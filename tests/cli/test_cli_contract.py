@@ -1,0 +1,37 @@
+"""The command line's shared contract: `--home` / `--json` before or after the command's name,
+and a reader that stops early (`amm ... --json | head`) ends the command quietly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from amm_core.cli import main
+
+
+def test_home_and_json_before_the_command(tmp_path: Path, capsys) -> None:
+    home = tmp_path / "ws"
+    assert main(["--home", str(home), "--json", "admin", "log"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"events": []}
+    assert (home / "amm.db").is_file()
+
+
+def test_the_commands_own_flags_win(tmp_path: Path, capsys) -> None:
+    top, own = tmp_path / "top", tmp_path / "own"
+    assert main(["--home", str(top), "admin", "log", "--home", str(own), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"events": []}
+    assert (own / "amm.db").is_file() and not top.exists()
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    exe = shutil.which("amm")
+    command = [exe] if exe else [sys.executable, "-m", "amm_core.cli"]
+    proc = subprocess.Popen([*command, "admin", "log", "--json", "--home", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # like `| head -c 0`: the pipe is closed before the JSON is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err
