@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-MAX_SEED = 2**32 - 1  # numpy's and torch's seeds
+MAX_SEED = 2**31 - 1  # the run row's seed column is a 32-bit signed integer on PostgreSQL
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -28,7 +28,9 @@ def positive_int(text: str) -> int:
 
 
 def seed(text: str) -> int:
-    """A random seed: 0 to 2**32 - 1."""
+    """A random seed: 0 to 2**31 - 1 (numpy takes up to 2**32 - 1, but the seed is stored in an
+    INTEGER column, which PostgreSQL keeps in 32 signed bits: a larger one failed there after
+    the features were computed)."""
     value = _integer(text)
     if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"a seed is 0 to {MAX_SEED}, not {value}")

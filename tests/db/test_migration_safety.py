@@ -145,3 +145,39 @@ def test_processes_opening_a_fresh_postgresql_database_at_once_migrate_once():
     assert [code for code, _ in results] == [0, 0, 0, 0], results
     assert "samples" in table_names(engine)
     engine.dispose()
+
+
+def test_a_seed_the_database_cannot_store_is_refused_while_parsing(tmp_path: Path, capsys):
+    from amm_core.cli import main
+    from amm_core.cli.arguments import MAX_SEED
+
+    assert MAX_SEED == 2**31 - 1
+    with pytest.raises(SystemExit) as exited:
+        main(["train", "--dataset", "none", "--seed", str(2**31), "--home", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "a seed is 0 to 2147483647" in err
+    assert not (tmp_path / "amm.db").exists()  # refused before the workspace was opened
+
+
+@pytest.mark.postgres
+def test_the_largest_seed_is_stored_on_postgresql():
+    import os
+
+    from db.models import ModelRun
+
+    url = os.environ.get("AMM_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide a PostgreSQL server: .ci/run sets AMM_TEST_POSTGRES_URL")
+        pytest.skip("AMM_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
+    from amm_core.cli.arguments import MAX_SEED
+
+    engine = make_engine(url)
+    migrate(engine)
+    with Session(engine) as session, session.begin():
+        session.add(ModelRun(name="seed-max-probe", seed=MAX_SEED))
+    with Session(engine) as session, session.begin():
+        run = session.scalars(select(ModelRun).where(ModelRun.name == "seed-max-probe")).one()
+        assert run.seed == MAX_SEED
+        session.delete(run)
+    engine.dispose()
