@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from amm_core.cli.commands_admin import remove_run_folder
+from amm_core.cli.commands_admin import delete_run_with_files
 from amm_core.cli.storage import Workspace
 from app import annotation_checks as checks
 from db import admin
@@ -66,12 +66,11 @@ def delete(workspace: Workspace, kind: str, target: str, actor: str) -> dict[str
               "labels": admin.delete_labels}.get(kind)
     if action is None:
         raise ValueError(f"unknown kind '{kind}' (valid: {', '.join(DELETE_KINDS)})")
+    if kind == "run":  # row, predictions and files all or nothing (see there)
+        return delete_run_with_files(workspace, target, actor)
 
     def work() -> dict[str, Any]:
         with workspace.sessions() as session, session.begin():
             return action(session, target, actor)
 
-    result = store.retry_conflicts(work)
-    if kind == "run":
-        result["files_removed"] = remove_run_folder(workspace.settings.runs_dir, target)
-    return result
+    return store.retry_conflicts(work)

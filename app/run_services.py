@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import update
 
 from amm_core.cli.arguments import MAX_SEED
-from amm_core.cli.process import process_start
+from amm_core.cli.process import process_alive, process_start
 from amm_core.cli.storage import Workspace
 from db import crud
 from db import runs as db_runs
@@ -161,23 +161,7 @@ def read_launch(workspace: Workspace, name: str) -> Launch | None:
 
 
 def _alive(pid: int | None, host: str | None, start: int | None = None) -> bool:
-    """Is the training process still there? Unknown (another host, no pid) counts as alive;
-    a process with the same pid but another start time is a later one (the pid was reused)."""
-    if not pid or (host and host != socket.gethostname()):
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    if start is not None and process_start(pid) not in (None, start):
-        return False
-    try:  # a zombie (ended, not yet reaped by its parent) is not running either
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+    return process_alive(pid, host, start)
 
 
 def mark_dead_runs(workspace: Workspace) -> list[str]:

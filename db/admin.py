@@ -37,7 +37,11 @@ def find_person(session: Session, name: str) -> Annotator | None:
 
 
 def admin_exists(session: Session) -> bool:
-    return session.scalar(select(func.count(Annotator.id)).where(Annotator.role == "admin")) > 0
+    return _admin_count(session) > 0
+
+
+def _admin_count(session: Session) -> int:
+    return session.scalar(select(func.count(Annotator.id)).where(Annotator.role == "admin"))
 
 
 def new_person_role(session: Session, wanted: str) -> str:
@@ -92,6 +96,9 @@ def grant_role(session: Session, name: str, role: str, actor: str,
     old = person.role if person else None
     if old == "system" or name.strip().casefold() == MAJORITY_RULE:
         raise ValueError(f"'{name.strip()}' is the system annotator of majority gold labels")
+    if old == "admin" and role != "admin" and _admin_count(session) == 1:
+        raise PermissionDenied(f"'{person.name}' is the only admin; grant another admin first "
+                               "(otherwise anyone could bootstrap a new one)")
     if person is None:
         person = Annotator(name=name.strip(), role=role)
         session.add(person)

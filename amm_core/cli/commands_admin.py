@@ -4,15 +4,19 @@ actions. Each needs an admin (`--actor`) and is written to the audit log."""
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from amm_core.cli.output import CommandError, Output
-from amm_core.cli.storage import open_workspace
+from amm_core.cli.process import process_alive
+from amm_core.cli.storage import Workspace, open_workspace
 from amm_core.workspace import Settings
 from db import admin
-from db.models import ANNOTATOR_ROLES
+from db.models import ANNOTATOR_ROLES, ModelRun
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -55,7 +59,20 @@ def _in_transaction(args: argparse.Namespace, work):
         raise CommandError(str(exc)) from exc
 
 
+def _checked_names(*names: tuple[str, str | None]) -> None:
+    """The name checks of the dashboard and of label imports (blank, over 100 characters,
+    line breaks, the reserved system name): CommandError naming the flag."""
+    from annotations.interop import annotator_name_problem
+
+    for flag, name in names:
+        problem = annotator_name_problem(name) if name is not None else None
+        if problem:
+            raise CommandError(f"{flag}: {problem}")
+
+
 def run_grant(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    _checked_names(("NAME", args.name), ("--actor", args.actor))
+
     def work(session):
         person = admin.grant_role(session, args.name, args.role, args.actor or args.name,
                                   bootstrap=args.bootstrap)
@@ -70,19 +87,73 @@ def run_delete(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     if args.kind == "delete-labels":
         return _in_transaction(args,
                                lambda s: admin.delete_labels(s, args.annotator, args.actor))[1]
-    workspace, result = _in_transaction(args, lambda s: admin.delete_run(s, args.name, args.actor))
-    result["files_removed"] = remove_run_folder(workspace.settings.runs_dir, args.name)
+    workspace = open_workspace(Settings.resolve(args.home))
+    try:
+        return delete_run_with_files(workspace, args.name, args.actor)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def delete_run_with_files(workspace: Workspace, name: str, actor: str) -> dict[str, Any]:
+    """Delete a run's row, predictions and folder (`runs/<name>/`), all or nothing.
+
+    Refused (ValueError, nothing changed) while the run's process is still training: its next
+    write would fail on the missing row and its checkpoint writes would race the removal.
+    The folder is renamed aside *before* the row's deletion commits (a folder that cannot be
+    moved refuses the whole deletion), put back if the commit fails, and removed after it; a
+    removal that fails then leaves only that hidden folder, named in the result and swept by
+    the next deletion. So the row and the checkpoints never outlive one another, and a later
+    run of the same name cannot resume from the deleted one's `last.pt`."""
+    runs_dir = workspace.settings.runs_dir
+    _sweep_aside(runs_dir)
+    aside: Path | None = None
+    with workspace.sessions() as session:
+        try:
+            with session.begin():
+                _refuse_if_training(session, name)
+                result = admin.delete_run(session, name, actor)
+                aside = _move_aside(runs_dir, name)
+        except BaseException:
+            if aside is not None:
+                aside.rename(runs_dir / name)
+            raise
+    result["files_removed"] = aside is not None
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+        if aside.exists():
+            result["files_left"] = str(aside)
     return result
 
 
-def remove_run_folder(runs_dir: Path, name: str) -> bool:
-    """Delete `runs/<name>/` (checkpoints, logs); never anything outside `runs/`."""
+def _refuse_if_training(session, name: str) -> None:  # noqa: ANN001
+    run = session.scalars(select(ModelRun).where(ModelRun.name == name)).one_or_none()
+    if run is None or run.status not in ("running", "cancelling"):
+        return
+    info = (run.config or {}).get("process") or {}
+    if process_alive(info.get("pid"), info.get("host"), info.get("start")):
+        raise ValueError(f"run '{name}' is still training (pid {info.get('pid', '?')}): cancel "
+                         "it on the Runs page, or wait for it to end, then delete it")
+
+
+def _move_aside(runs_dir: Path, name: str) -> Path | None:
+    """Rename `runs/<name>/` to a hidden sibling; None when there is no such folder. Never
+    anything outside `runs/`. OSError (e.g. permissions) propagates: the deletion is refused."""
     folder = (runs_dir / name).resolve()
-    inside = runs_dir.resolve() in folder.parents
-    if inside and folder.is_dir():
-        shutil.rmtree(folder)
-        return True
-    return False
+    if runs_dir.resolve() not in folder.parents or not folder.is_dir():
+        return None
+    aside = runs_dir / f".{name}.deleting-{os.getpid()}"
+    try:
+        folder.rename(aside)
+    except OSError as exc:
+        raise ValueError(f"cannot move {folder} aside ({exc.strerror}); nothing was "
+                         "deleted") from exc
+    return aside
+
+
+def _sweep_aside(runs_dir: Path) -> None:
+    """Finish removals that an earlier deletion could not complete."""
+    for leftover in runs_dir.glob(".*.deleting-*") if runs_dir.is_dir() else ():
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def run_log(args: argparse.Namespace, out: Output) -> dict[str, Any]:

@@ -175,6 +175,11 @@ def run_adjudicate(args: argparse.Namespace, out: Output) -> dict[str, Any]:
 def _adjudicate_one(workspace, samples, label_set, args) -> dict[str, Any]:
     if not args.label or not args.adjudicator:
         raise CommandError("--sample needs --label and --adjudicator")
+    from annotations.interop import annotator_name_problem
+
+    problem = annotator_name_problem(args.adjudicator)
+    if problem:  # the dashboard's check too: blank, over-long, multi-line or reserved
+        raise CommandError(f"--adjudicator: {problem}")
     if label_set and args.label not in label_set:
         raise CommandError(f"label '{args.label}' is not one of {', '.join(label_set)}")
     sample = next((s for s in samples if s.external_id == args.sample), None)
