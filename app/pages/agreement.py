@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import annotation_services as svc
-from app import deps, services
+from app import auth, deps, services
 from app.components.agreement import confusion_heatmap, kappa_heatmap
 
 workspace = deps.workspace()
@@ -51,7 +51,10 @@ pending = svc.disagreements(workspace, dataset)
 if not pending:
     st.success("No open disagreements.")
     st.stop()
-judge = st.text_input("Adjudicator name", key="agr_judge")
+signed_in = auth.identity()  # with login on, adjudications carry the signed-in identity
+judge = signed_in or st.text_input("Adjudicator name", key="agr_judge")
+if signed_in:
+    st.caption(f"Adjudicating as {signed_in}.")
 st.caption(f"{len(pending)} item(s) where annotators disagree.")
 label_choices = svc.label_set(workspace, dataset)
 for item in pending[:20]:

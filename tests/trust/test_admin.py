@@ -27,6 +27,10 @@ def query(home: Path, sql: str) -> list[tuple]:
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
+    return labelled_daic_home(tmp_path)
+
+
+def labelled_daic_home(tmp_path: Path) -> Path:
     """A DAIC workspace where ana and ben labelled three utterances (one disagreement)."""
     from tests.data.daic_fixtures import write_daic_corpus
 

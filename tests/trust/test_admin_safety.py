@@ -15,9 +15,12 @@ from amm_core.cli.process import process_info
 from amm_core.cli.storage import open_workspace
 from amm_core.workspace import Settings
 from tests.trust.fixtures import amm_json, save_random_run, sqlite_url, table_counts
-from tests.trust.test_admin import audit, home, query, refused  # noqa: F401 - fixture
+from tests.trust.test_admin import audit, labelled_daic_home, refused
 
-pytestmark = pytest.mark.usefixtures("home")
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return labelled_daic_home(tmp_path)
 
 
 def _with_admin_and_run(home: Path) -> Path:

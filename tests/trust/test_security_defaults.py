@@ -119,3 +119,31 @@ def daic_copy(tmp_path: Path) -> Path:
     amm_json("import", "daic", "--root", str(write_daic_corpus(tmp_path / "daic")), "--home",
              str(home))
     return home
+
+
+def test_a_signed_in_adjudicator_cannot_adjudicate_under_another_name(monkeypatch, daic_copy,
+                                                                      tmp_path):
+    """With login on, the Agreement page takes the signed-in identity, not a typed name."""
+    from tests.trust.fixtures import amm_json, write
+    from tests.trust.test_admin import query
+
+    ids = [r[0] for r in query(daic_copy, "SELECT external_id FROM samples ORDER BY id")][:1]
+    labels = write(tmp_path / "l.csv", f"sample_id,annotator,label\n{ids[0]},ana,sad\n"
+                                       f"{ids[0]},ben,non-sad\n")
+    amm_json("annotate", "import", str(labels), "--dataset", "daic", "--home", str(daic_copy))
+    amm_json("admin", "grant", "root", "--role", "admin", "--bootstrap", "--home",
+             str(daic_copy))
+    amm_json("admin", "grant", "mallory@clinic.example", "--role", "adjudicator", "--actor",
+             "root", "--home", str(daic_copy))
+    monkeypatch.setenv("AMM_HOME", str(daic_copy))
+    at = AppTest.from_file(str(ROOT / "app" / "pages" / "agreement.py"), default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": "mallory@clinic.example", "name": "Mallory"}
+    at.run()
+    assert not at.exception
+    assert not [t for t in at.text_input if t.key == "agr_judge"]  # no name to type
+    gold = next(b for b in at.button if b.key.startswith("agr_gold_") and b.key.endswith("_sad"))
+    gold.click().run()
+    assert query(daic_copy, "SELECT a.name, e.action FROM annotation_events e JOIN annotators a "
+                            "ON a.id = e.annotator_id WHERE e.action = 'adjudicate'") == [
+        ("mallory@clinic.example", "adjudicate")]
