@@ -29,8 +29,17 @@ from db import uploads as db_uploads
 from db.runs import list_runs
 
 MEDIA_TYPES = list(ACCEPTED_SUFFIXES)  # for st.file_uploader(type=...)
-LIMITS_NOTE = (f"Limits: text up to {MAX_TEXT_CHARS:,} characters; an image or video up to "
-               f"{MAX_MEDIA_BYTES // 2**20} MB; videos up to {MAX_VIDEO_SECONDS / 60:.0f} minutes.")
+
+
+def limits_note(server_upload_mb: int | None = None) -> str:
+    """The limits as the user meets them: the smaller of ours and the server's upload cap
+    (`server.maxUploadSize`, 50 MB in this project's .streamlit/config.toml), which the file
+    uploader enforces before our own check ever sees the file."""
+    media_mb = MAX_MEDIA_BYTES // 2**20
+    if server_upload_mb:
+        media_mb = min(media_mb, int(server_upload_mb))
+    return (f"Limits: text up to {MAX_TEXT_CHARS:,} characters; an image or video up to "
+            f"{media_mb} MB; videos up to {MAX_VIDEO_SECONDS / 60:.0f} minutes.")
 
 
 @dataclass(frozen=True)

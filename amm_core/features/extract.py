@@ -30,7 +30,8 @@ Progress = Callable[[int, int], None]  # (items done, items in total)
 ImageSource = str | Path | tuple[str, bytes]  # a file, or (name for messages, its bytes)
 # Bump a version whenever an extractor's output changes for the same input and config.
 TEXT_EXTRACTOR, TEXT_VERSION = "text", "1"
-IMAGE_EXTRACTOR, IMAGE_VERSION = "image", "3"  # 3: large JPEGs decode at a reduced DCT scale
+# 3: large JPEGs decode at a reduced DCT scale; 4: 16-bit greyscale scaled, no longer clipped
+IMAGE_EXTRACTOR, IMAGE_VERSION = "image", "4"
 VIDEO_EXTRACTOR, VIDEO_VERSION = "video", "1"
 TEXT_BATCH = 64  # MODEL.md section 9
 # Measured on the 2-core CPU machines with the folded channels_last network: 8 beats 4 and 16.

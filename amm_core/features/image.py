@@ -143,8 +143,16 @@ def _upright(image: Image.Image) -> Image.Image:
         return image
 
 
+_SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # 16-bit greyscale (PNG, TIFF)
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
-    """Transparent pixels are composited on white (choice) so they do not turn black."""
+    """Transparent pixels are composited on white (choice) so they do not turn black; 16-bit
+    greyscale is scaled to 8 bits (value / 257) first, as Pillow's own conversion clips every
+    value above 255 to white."""
+    if image.mode in _SIXTEEN_BIT:
+        wide = np.asarray(image, dtype=np.float64)
+        image = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8), "L")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if not has_alpha:
         return image.convert("RGB")

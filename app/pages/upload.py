@@ -36,16 +36,18 @@ if choice.media_reason:
     st.caption(f"Image / video disabled: {choice.media_reason}.")
 gender = st.selectbox("Gender", GENDER_WORDS, index=GENDER_WORDS.index("unknown"),
                       key="upl_gender")
-st.caption(svc.LIMITS_NOTE)
+st.caption(svc.limits_note(st.get_option("server.maxUploadSize")))
 
 if st.button("Predict", key="upl_predict", type="primary"):
     try:
         _, predictor = deps.predictor(run_name)
         with st.spinner("Predicting…"):
+            # What is on the form goes as it is, as from `amm predict`: a file left attached
+            # for a run that reads no pictures is refused in one line, not silently dropped,
+            # and text given to an image-only run comes back with a note that it was ignored.
             stored = svc.predict_upload(
-                workspace, run_name, predictor,
-                text=text if choice.uses_text else "",
-                media=media.getvalue() if media is not None and choice.accepts_media else None,
+                workspace, run_name, predictor, text=text or "",
+                media=media.getvalue() if media is not None else None,
                 media_name=media.name if media is not None else None, gender=gender)
         st.session_state[LAST] = svc.outcome_view(stored)
     except CommandError as exc:

@@ -108,3 +108,26 @@ def test_a_daic_run_disables_the_image_uploader_and_says_why(upload_home):
     assert at.file_uploader(key="upl_file").proto.disabled
     assert any("OpenFace" in c.value for c in at.caption)
     assert not at.text_area(key="upl_text").disabled
+
+
+def test_a_file_left_attached_for_a_run_without_pictures_is_refused_not_dropped(upload_home):
+    at = _page()
+    before = row_counts(upload_home)
+    at.selectbox(key="upl_run").set_value("demo-amm").run()
+    at.text_area(key="upl_text").input("so tired of everything")
+    at.file_uploader(key="upl_file").upload("sky.png", image_bytes(gradient(), "PNG"),
+                                            "image/png").run()
+    at.selectbox(key="upl_run").set_value("demo-amm-daic").run()  # reads no pictures
+    at.button(key="upl_predict").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "image" in at.error[0].value
+    assert row_counts(upload_home) == before and not at.get("metric")
+
+
+def test_the_limits_shown_are_the_ones_the_uploader_enforces(upload_home):
+    import streamlit as st
+
+    at = _page()
+    server_mb = st.get_option("server.maxUploadSize")
+    assert f"an image or video up to {min(server_mb, 200)} MB" in " ".join(
+        c.value for c in at.caption)

@@ -50,6 +50,17 @@ def test_transparent_pixels_become_white() -> None:
     assert read_image(image_bytes(clear, "PNG"), "clear.png").getpixel((0, 0)) == (255, 255, 255)
 
 
+def test_16_bit_greyscale_is_the_same_picture_as_8_bit() -> None:
+    """Pillow's convert('RGB') clips 16-bit values above 255: a mid-grey scan became white."""
+    grey = (np.arange(64 * 48).reshape(48, 64) % 256).astype(np.uint8)
+    eight = np.asarray(read_image(image_bytes(Image.fromarray(grey, "L"), "PNG"), "g8.png"))
+    wide = Image.fromarray(grey.astype(np.uint16) * 257)
+    assert wide.mode.startswith("I;16")
+    sixteen = np.asarray(read_image(image_bytes(wide, "PNG"), "g16.png"))
+    assert sixteen.mean() == pytest.approx(grey.mean(), abs=0.01)
+    assert np.array_equal(sixteen, eight)
+
+
 def test_zero_byte_file() -> None:
     with pytest.raises(ValueError, match=r"^empty\.jpg: empty file \(0 bytes\)$"):
         read_image(b"", "empty.jpg")
