@@ -1,20 +1,46 @@
 """The Data audit page's numbers, each with the sample ids behind it: images shared by several
-posts, images in several splits, conflicting labels (same image or same text), missing images and
+posts, images in several splits, conflicting labels (same image or same text), image problems and
 empty captions for MGID; the reduced set that makes sense for DAIC utterances. Plain functions
-taking the workspace; one query per dataset, grouped with pandas."""
+taking the workspace; one query per dataset, grouped with pandas.
+
+Emotion labels are the gold label where one was decided, else the imported one (as training and
+the browser use them). MGID image problems have one definition, shared with Home
+(`IMAGE_PROBLEMS`): "not downloaded" (a Getty Image URL, no file found on import), "bad Image
+URL" (no Getty asset to match), both as the importer counts them; and, here only, "unreadable"
+(a file the model's reader cannot decode, or one removed since import), known from the
+thumbnail cache, so each file is decoded once."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from amm_core.cli.storage import Workspace
+from app.thumbnail_cache import thumbnail
 from db import crud
 from db.browse import audit_rows
 
 IMAGE_KINDS = ("mgid",)  # datasets whose samples are posts with images
+# finding key -> (import summary key or None, label, help); Home shows those with a summary key.
+IMAGE_PROBLEMS = {
+    "missing_images": (
+        "images_missing", "posts whose image was not downloaded",
+        "The Image URL names a Getty image but no (non-empty) file for it was found on import: "
+        "these posts are text-only."),
+    "bad_image_urls": (
+        "bad_image_urls", "posts with a bad Image URL",
+        "The Image URL is empty or not a Getty image link, so no image file can be matched: "
+        "these posts are text-only."),
+    "unreadable_images": (
+        None, "posts whose image file is unreadable",
+        "A file is there on import but the model cannot decode it (corrupt, truncated, "
+        "unsupported format), or it was removed since."),
+}
+CHECK_THREADS = 4  # image files decoded at once, the first time only (thumbnail cache)
 TABLE_COLUMNS = ("sample_id", "external_id", "split", "title", "text", "image", "depression",
                  "emotion")
 
@@ -61,10 +87,11 @@ def dataset_audit(workspace: Workspace, name: str) -> DatasetAudit:
         frame = pd.DataFrame(audit_rows(session, dataset.id), columns=[
             "id", "external_id", "split", "title", "text", "media_path", "media_kind",
             "session_id", "depression_label", "emotion", "asset_id"])
-        label_rows = crud.label_counts(session, dataset)
+        label_rows = crud.label_counts(session, dataset, gold=True)
         kind, summary = dataset.kind, dict(dataset.summary or {})
     frame = _prepare(frame)
-    findings = _image_findings(frame) if kind in IMAGE_KINDS else _utterance_findings(frame)
+    findings = (_image_findings(frame, workspace.settings.cache_dir) if kind in IMAGE_KINDS
+                else _utterance_findings(frame))
     return DatasetAudit(dataset=name, kind=kind, samples=len(frame), label_rows=label_rows,
                         findings=findings, split_shift_warning=summary.get("split_shift_warning"),
                         skipped=dict(summary.get("skipped") or {}), frame=frame)
@@ -99,12 +126,29 @@ def _grouped(frame: pd.DataFrame, key: str, test: str) -> tuple[int, tuple[int, 
     return int(chosen[key].nunique()), _ids(chosen.sort_values([key, "id"]))
 
 
-def _image_findings(frame: pd.DataFrame) -> list[Finding]:
+def _unreadable(frame: pd.DataFrame, cache_dir: Path) -> pd.DataFrame:
+    """Rows with an image file the thumbnail cache (the model's reader) cannot make a picture of."""
+    paths = frame["media_path"].dropna().unique().tolist()
+    with ThreadPoolExecutor(max_workers=CHECK_THREADS) as pool:
+        made = list(pool.map(lambda path: thumbnail(path, cache_dir), paths))
+    bad = {path for path, thumb in zip(paths, made, strict=True) if thumb is None}
+    return frame[frame["media_path"].isin(bad)]
+
+
+def _image_problem_findings(frame: pd.DataFrame, cache_dir: Path) -> list[Finding]:
+    has_asset = frame["asset_id"].notna() & (frame["asset_id"] != "")
+    rows = {"missing_images": frame[has_asset & frame["media_path"].isna()],
+            "bad_image_urls": frame[~has_asset],
+            "unreadable_images": _unreadable(frame, cache_dir)}
+    return [Finding(key, label, len(rows[key]), "posts", _ids(rows[key]), help_text)
+            for key, (_, label, help_text) in IMAGE_PROBLEMS.items()]
+
+
+def _image_findings(frame: pd.DataFrame, cache_dir: Path) -> list[Finding]:
     duplicated = _grouped(frame, "image_key", "several")
     cross = _grouped(frame, "image_key", "splits")
     image_conflict = _grouped(frame, "image_key", "labels")
     text_conflict = _grouped(frame, "text_key", "labels")
-    missing = frame[frame["media_path"].isna()]
     empty = frame[frame["text_key"] == ""]
     return [
         Finding("duplicated_images", "images used by several posts", duplicated[0], "images",
@@ -117,8 +161,7 @@ def _image_findings(frame: pd.DataFrame) -> list[Finding]:
         Finding("text_label_conflicts", "captions with conflicting labels", text_conflict[0],
                 "captions", text_conflict[1],
                 "Posts with the same (non-empty) caption carry different labels."),
-        Finding("missing_images", "posts without an image file", len(missing), "posts",
-                _ids(missing), "Not downloaded or unreadable: these posts are text-only."),
+        *_image_problem_findings(frame, cache_dir),
         Finding("empty_captions", "posts with an empty caption", len(empty), "posts",
                 _ids(empty), "The Text column is empty; only the title and image remain."),
     ]

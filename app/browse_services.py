@@ -1,6 +1,11 @@
 """What the MGID browser page asks for: the filter choices of a dataset, one page of matching
 posts as cards (thumbnails from the disk cache), and one post's detail (image, labels, HSV
-histogram, a run's probabilities). Plain functions taking the workspace; filtering is SQL."""
+histogram, a run's probabilities). Plain functions taking the workspace; filtering is SQL.
+
+The detail's HSV histogram is the model's colour feature (choice): the image goes through the
+feature extractor's own path (`decode_resized` at the run's input size, transparency on white,
+then `hsv_histogram` with its bins), with the chosen run's feature config, else the dataset
+kind's defaults. An image the model cannot decode is reported in one line, never raised."""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ import numpy as np
 from sqlalchemy import select
 
 from amm_core.cli.storage import Workspace
+from amm_core.config import FeatureConfig, from_dict, resolve_config
 from amm_core.features.colour import hsv_histogram
-from app.thumbnail_cache import read_rgb, thumbnail
+from app.thumbnail_cache import read_bytes, thumbnail
 from db import browse, crud
 from db.models import GoldLabel, ModelRun, Sample
 
@@ -67,6 +73,7 @@ class Card:
     has_image: bool
     prediction: str | None = None  # "depressed (0.91) ✓"
     correct: bool | None = None
+    image_note: str = ""  # why an image post has no thumbnail: "image missing" | "... unreadable"
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class SampleDetail:
     image_path: Path | None
     hsv: np.ndarray | None  # (48,) H, S, V histograms, or None without a readable image
     predictions: dict[str, dict[str, Any]] = field(default_factory=dict)  # task -> label, probs
+    image_problem: str | None = None  # one line when the post's image is missing or unreadable
 
 
 class BrowseError(ValueError):
@@ -189,15 +197,20 @@ def _card(row: browse.BrowseRow, depression_names: list[str], cache_dir: Path) -
         prediction = f"{row.predicted}{confidence}{mark}"
     labels = [_depression_name(row.depression_label, depression_names),
               row.emotion_label or "no emotion label"]
+    note = ""
+    if row.media_path and thumb is None:
+        note = "image unreadable" if Path(row.media_path).is_file() else "image missing"
     return Card(sample_id=row.sample_id, external_id=row.external_id,
                 title=row.title or row.external_id, caption=row.text, split=row.split or "—",
                 labels=" · ".join(labels), thumbnail=thumb, has_image=bool(row.media_path),
-                prediction=prediction, correct=row.correct)
+                prediction=prediction, correct=row.correct, image_note=note)
 
 
 def sample_detail(workspace: Workspace, sample_id: int, run_name: str | None = None
                   ) -> SampleDetail:
-    """One sample in full: labels, image, its HSV histogram and the run's probabilities."""
+    """One sample in full: labels, image, the model's HSV histogram and the run's probabilities.
+    A missing or undecodable image leaves `image_path` and `hsv` None and says why in
+    `image_problem`."""
     with workspace.sessions() as session:
         sample = session.get(Sample, int(sample_id))
         if sample is None:
@@ -205,11 +218,13 @@ def sample_detail(workspace: Workspace, sample_id: int, run_name: str | None = N
         dataset = sample.dataset
         gold = session.scalar(select(GoldLabel.label).where(GoldLabel.sample_id == sample.id))
         predictions: dict[str, dict[str, Any]] = {}
+        features = resolve_config(dataset.kind).features
         if run_name:
             run = crud.get_run(session, run_name)
             if run is None:
                 raise BrowseError(f"unknown run '{run_name}'")
             predictions = browse.sample_predictions(session, run.id, sample.id)
+            features = _run_features(run.config, features)
         names = _label_sets(dataset)["depression"]
         labels = {"depression": _depression_name(sample.depression_label, names),
                   "emotion": gold or sample.emotion_label or "no emotion label"}
@@ -219,10 +234,32 @@ def sample_detail(workspace: Workspace, sample_id: int, run_name: str | None = N
                               dataset=dataset.name, split=sample.split or "—",
                               title=sample.title or sample.external_id, text=sample.text or "",
                               labels=labels, image_path=image, hsv=None, predictions=predictions)
-    if image is not None and image.is_file():
-        rgb = read_rgb(image)
-        detail.hsv = hsv_histogram(rgb) if rgb is not None and rgb.size else None
-    else:
-        detail.image_path = None
+    if image is not None:
+        try:
+            detail.hsv = model_colour(image, features)
+        except ValueError as exc:
+            gone = not image.is_file()
+            detail.image_problem = f"image {'missing' if gone else 'unreadable'}: {exc}"
+            detail.image_path = None
     return detail
 
+
+def _run_features(config: dict[str, Any] | None, fallback: FeatureConfig) -> FeatureConfig:
+    """The feature config a run was trained with; `fallback` when it stored none or a bad one."""
+    if not config:
+        return fallback
+    try:
+        return from_dict(config).features
+    except (TypeError, ValueError):
+        return fallback
+
+
+def model_colour(image: Path, features: FeatureConfig) -> np.ndarray:
+    """The model's colour feature of an image file: the extractor's decode (JPEG DCT shortcut,
+    resize to the input size, alpha on white) then `hsv_histogram`; ValueError (one line) when
+    the model cannot read it."""
+    from amm_core.features.image import decode_resized  # deferred: that module imports torch
+
+    rgb = decode_resized(read_bytes(image), image.name, features.image_input_size(),
+                         features.max_image_pixels)
+    return hsv_histogram(rgb, features.hsv_bins)

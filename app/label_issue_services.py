@@ -1,14 +1,21 @@
 """Services of the Label issues page: rank the samples whose given label a run confidently
 contradicts (amm_core.label_issues), on predictions the run did not train on when it has them,
-and send chosen samples back to the annotation queue with a reason."""
+and send chosen samples back to the annotation queue with a reason.
+
+Only emotion issues can be sent (choice): the annotation queue labels emotion only, so a
+depression issue sent there would be "resolved" by an emotion label. Depression labels come from
+the corpus (PHQ-8 for DAIC, MGID's Depression Label column): fix them at the source and
+re-import."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from amm_core.cli.storage import Workspace
 from amm_core.label_issues import LabelIssue, issues_from_predictions
+from app.thumbnail_cache import thumbnail
 from db import annotations as store
 from db import crud, relabel
 from db import runs as db_runs
@@ -20,6 +27,10 @@ HELD_OUT_NOTE = ("out of fold: predictions on samples the run did not train on (
                  "did choose the best epoch)")
 IN_SAMPLE_NOTE = ("in-sample: the run trained on these samples, so it tends to agree with their "
                   "labels; treat the ranking as a weak signal")
+RELABEL_TASKS = ("emotion",)  # what the annotation queue labels
+NOT_RELABELLED = ("depression labels are not re-labelled in the annotation queue (it labels "
+                  "emotion only): they come from the corpus (PHQ-8 for DAIC, MGID's Depression "
+                  "Label column), so fix the label at its source and re-import the dataset")
 
 
 @dataclass
@@ -110,11 +121,30 @@ def _row(sample: Sample, issue: LabelIssue, requested: dict[int, Any]) -> dict[s
     }
 
 
+def card_image(workspace: Workspace, row: dict[str, Any]) -> Path | None:
+    """The cached thumbnail of an issue row's image; None when it is missing or unreadable."""
+    if row["media_kind"] != "image" or not row["media_path"]:
+        return None
+    return thumbnail(row["media_path"], workspace.settings.cache_dir)
+
+
+def media_note(row: dict[str, Any]) -> str:
+    """What an issue card shows instead of a picture."""
+    if row["media_kind"] == "image" and row["media_path"]:
+        gone = not Path(row["media_path"]).is_file()
+        return "🖼️ image missing" if gone else "🖼️ image unreadable"
+    return row["media_kind"] or "text only"
+
+
 def send_to_relabel(workspace: Workspace, run_name: str | None, sample_ids: list[int],
-                    reason: str, requested_by: str) -> int:
+                    reason: str, requested_by: str, task: str = "emotion") -> int:
     """Open a re-labelling request per sample (served first in the annotation queue); returns
-    how many were created (samples with an open request are left alone). ValueError when no
-    sample is chosen or the reason or the name is empty; nothing is written then."""
+    how many were created (samples with an open request are left alone). ValueError when the
+    task is not one the queue labels (`RELABEL_TASKS`), no sample is chosen or the reason or the
+    name is empty; nothing is written then."""
+    if task not in RELABEL_TASKS:
+        raise ValueError(NOT_RELABELLED if task == "depression"
+                         else f"{task} labels cannot be sent to re-labelling")
     if not sample_ids:
         raise ValueError("choose at least one sample to send to re-labelling")
     if not requested_by.strip():

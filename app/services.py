@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from amm_core.cli.demo_bootstrap import DEMO_DATASETS, bootstrap_demo, demo_present
 from amm_core.cli.storage import Workspace
+from app.audit_services import IMAGE_PROBLEMS
 from db import crud
 
 NO_DEMO_ENV = "AMM_NO_DEMO"
@@ -67,9 +68,11 @@ def dataset_overviews(workspace: Workspace) -> list[DatasetOverview]:
     return overviews
 
 
+# Image problems as the Data audit defines and labels them (its unreadable files need a decode,
+# so Home, which shows the import's own counts, leaves them to the audit).
 MGID_QUALITY_KEYS = (
     ("rows", "rows read"),
-    ("images_missing", "missing images"),
+    *((summary_key, label) for summary_key, label, _ in IMAGE_PROBLEMS.values() if summary_key),
     ("empty_text", "empty captions"),
     ("duplicated_images", "images used by several rows"),
     ("cross_split_images", "images in more than one split"),

@@ -1,8 +1,12 @@
-"""Small JPEG thumbnails of dataset images, made once with OpenCV and kept in the workspace cache.
+"""Small JPEG thumbnails of dataset images, made once and kept in the workspace cache.
 
-A thumbnail's file name is a hash of the source's resolved path, modification time, size and the
-thumbnail size, so an edited image gets a new thumbnail and nothing is decoded full-size twice.
-Unreadable images are remembered too (an empty marker file), so a broken file costs one attempt.
+Images are decoded by the model's own reader (`amm_core.features.image.read_image`: EXIF
+orientation, transparency on white, truncated or corrupt data refused), so "unreadable" here
+means unreadable for the model too (choice: a truncated JPEG gets no half-grey thumbnail).
+A thumbnail's file name is a hash of the reader version, the source's resolved path,
+modification time, size and the thumbnail size, so an edited image gets a new thumbnail and
+nothing is decoded twice. Unreadable images are remembered too (an empty marker file), so a
+broken file costs one attempt.
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image
 
 THUMBNAIL_DIR = "thumbnails"
+READER_VERSION = 2  # 2: the model's reader (1: OpenCV, which half-decodes truncated JPEGs)
 THUMBNAIL_EDGE = 256  # longest side, pixels
 JPEG_QUALITY = 80
 _UNREADABLE = ".none"
@@ -28,7 +33,7 @@ def thumbnail_key(source: Path, edge: int = THUMBNAIL_EDGE) -> str | None:
         stat = source.stat()
     except OSError:
         return None
-    raw = f"{source.resolve()}|{stat.st_mtime_ns}|{stat.st_size}|{edge}"
+    raw = f"v{READER_VERSION}|{source.resolve()}|{stat.st_mtime_ns}|{stat.st_size}|{edge}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
@@ -44,7 +49,7 @@ def thumbnail(source: str | Path, cache_dir: Path, edge: int = THUMBNAIL_EDGE) -
     marker = target.with_suffix(_UNREADABLE)
     if marker.exists():
         return None
-    rgb = read_rgb(source)
+    rgb = read_rgb(source, (edge, edge))
     target.parent.mkdir(parents=True, exist_ok=True)
     if rgb is None:
         marker.touch()
@@ -53,16 +58,31 @@ def thumbnail(source: str | Path, cache_dir: Path, edge: int = THUMBNAIL_EDGE) -
     return target
 
 
-def read_rgb(source: Path) -> np.ndarray | None:
-    """uint8 RGB pixels of an image file (OpenCV, Pillow for what OpenCV cannot read), or None."""
-    bgr = cv2.imread(str(source), cv2.IMREAD_COLOR)
-    if bgr is not None:
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+def read_rgb(source: Path, reduce_to: tuple[int, int] | None = None) -> np.ndarray | None:
+    """uint8 RGB pixels of an image file as the model reads them, or None when it cannot.
+    `reduce_to` (width, height): a large JPEG may decode at a reduced DCT scale, not below it."""
     try:
-        with Image.open(source) as image:  # e.g. GIF: its first frame
-            return np.asarray(image.convert("RGB"))
-    except (OSError, ValueError, Image.DecompressionBombError):
+        return np.asarray(load_image(source, reduce_to))
+    except ValueError:
         return None
+
+
+def load_image(source: Path, reduce_to: tuple[int, int] | None = None) -> Any:
+    """The model's reading of an image file (a PIL RGB image); ValueError("<name>: ...") when
+    the file is gone or cannot be decoded."""
+    from amm_core.features.image import read_image  # deferred: that module imports torch
+
+    return read_image(read_bytes(source), source.name, reduce_to=reduce_to)
+
+
+def read_bytes(source: Path) -> bytes:
+    """The file's bytes; ValueError (one line) when it is gone or cannot be read."""
+    try:
+        return source.read_bytes()
+    except FileNotFoundError as exc:
+        raise ValueError(f"{source.name}: file not found") from exc
+    except OSError as exc:
+        raise ValueError(f"{source.name}: cannot read file ({exc.strerror or exc})") from exc
 
 
 def _shrink(rgb: np.ndarray, edge: int) -> np.ndarray:

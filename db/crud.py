@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Dataset, ModelRun, Sample, utcnow
+from db.models import Dataset, GoldLabel, ModelRun, Sample, utcnow
 
 SAMPLE_COLUMNS = (
     "external_id", "split", "text", "title", "context", "media_path", "media_kind", "session_id",
@@ -107,13 +107,21 @@ def sample_count(session: Session, dataset: Dataset | None = None) -> int:
     return session.scalar(query) or 0
 
 
-def label_counts(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
-    """Rows of {split, depression_label, emotion_label, count} for one dataset."""
+def label_counts(session: Session, dataset: Dataset, gold: bool = False) -> list[dict[str, Any]]:
+    """Rows of {split, depression_label, emotion_label, count} for one dataset.
+
+    `gold`: the emotion label is the sample's gold label where one was decided (adjudicated or
+    majority), else the imported one, as training and the browser use it; without it (Home),
+    the labels as imported."""
+    emotion = func.coalesce(GoldLabel.label, Sample.emotion_label) if gold \
+        else Sample.emotion_label
     query = (
-        select(Sample.split, Sample.depression_label, Sample.emotion_label, func.count(Sample.id))
+        select(Sample.split, Sample.depression_label, emotion, func.count(Sample.id))
         .where(Sample.dataset_id == dataset.id)
-        .group_by(Sample.split, Sample.depression_label, Sample.emotion_label)
+        .group_by(Sample.split, Sample.depression_label, emotion)
     )
+    if gold:
+        query = query.outerjoin(GoldLabel, GoldLabel.sample_id == Sample.id)
     return [
         {"split": s, "depression_label": d, "emotion_label": e, "count": n}
         for s, d, e, n in session.execute(query)

@@ -27,7 +27,8 @@ def _card(card: Card, on_open: Callable[[int], None], key_prefix: str) -> None:
     if card.thumbnail is not None:
         st.image(str(card.thumbnail), width="stretch")
     else:
-        st.caption("🖼️ image missing" if card.has_image else "📝 text only")
+        st.caption(f"🖼️ {card.image_note or 'image missing'}" if card.has_image
+                   else "📝 text only")
     st.markdown(f"**{textwrap.shorten(card.title, TITLE_CHARS, placeholder='…')}**")
     st.caption(f"{card.split} · {card.labels}")
     if card.prediction:

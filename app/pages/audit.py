@@ -24,7 +24,8 @@ if not datasets:
     st.stop()
 dataset = st.selectbox("Dataset", datasets, key="audit_dataset")
 try:
-    audit = svc.dataset_audit(workspace, dataset)
+    with st.spinner("Checking the image files (each is decoded once, then cached)…"):
+        audit = svc.dataset_audit(workspace, dataset)
 except svc.AuditError as exc:
     st.error(str(exc))
     st.stop()
@@ -32,6 +33,8 @@ st.caption(f"{audit.kind.upper()} · {audit.samples:,} samples · rows left out 
            f"{describe_counts(audit.skipped)}")
 
 st.subheader("Labels per split", anchor=False)
+st.caption("Emotion labels are the gold label where annotators decided one, else the imported "
+           "label, as training uses them. Home shows the labels as imported.")
 dep_col, emo_col = st.columns(2)
 dep_col.plotly_chart(label_distribution_figure(audit.label_rows, "depression", "Depression"),
                      key="audit_dep")

@@ -1,6 +1,8 @@
 """MGID browser: filter posts (split, labels, image, text, a run's predictions), page through
 cached thumbnails, and open one post: image, caption, labels, HSV histogram, the run's
-probabilities and a hand-off to the Explain page."""
+probabilities and a hand-off to the Explain page. The open post belongs to one dataset: it closes
+when another dataset is chosen. Explain with no run chosen hands over the newest completed run
+of the post's dataset (none when it has none, and the Explain page asks)."""
 
 from dataclasses import replace
 
@@ -51,6 +53,7 @@ if focus and focus.get("fresh"):  # just handed over (e.g. by the Data audit): s
     focus["fresh"] = False
     for key in FILTER_KEYS:
         state.pop(key, None)
+    close_card()
     if focus["dataset"] in datasets:
         state["browse_dataset"] = focus["dataset"]
 
@@ -101,6 +104,20 @@ except svc.BrowseError as exc:
     st.stop()
 
 
+def show_image(column, detail: svc.SampleDetail) -> None:
+    """The post's picture, or one line saying why there is none (never an exception)."""
+    if detail.image_path is not None:
+        try:
+            column.image(str(detail.image_path), width="stretch")
+            return
+        except (OSError, ValueError) as exc:  # decoded for the model, yet refused here
+            detail.image_problem = f"image unreadable: {exc}"
+    if detail.image_problem:
+        column.warning(detail.image_problem, icon="🖼️")
+    else:
+        column.info("No image for this post: it is a text-only sample.")
+
+
 def show_detail(sample_id: int) -> None:
     try:
         detail = svc.sample_detail(workspace, sample_id, run)
@@ -108,12 +125,13 @@ def show_detail(sample_id: int) -> None:
         st.warning(str(exc))
         close_card()
         return
+    if detail.dataset != dataset:  # opened on another dataset
+        close_card()
+        return
+    explain_run = run or (choices.runs[0] if choices.runs else None)
     with st.container(border=True, key="browse_detail"):
         image_col, text_col = st.columns(2)
-        if detail.image_path is not None:
-            image_col.image(str(detail.image_path), width="stretch")
-        else:
-            image_col.info("No image for this post: it is a text-only sample.")
+        show_image(image_col, detail)
         text_col.subheader(detail.title, anchor=False)
         text_col.text(detail.text or "(empty caption)")
         text_col.markdown(f"**Split** {detail.split} · **Depression** "
@@ -121,8 +139,9 @@ def show_detail(sample_id: int) -> None:
         text_col.caption(f"{detail.dataset} · {detail.external_id} · sample {detail.sample_id}")
         explain, close = text_col.columns(2)
         if explain.button("Explain", key="browse_explain", icon=":material/insights:",
-                          help="Open this post on the Explain page with the chosen run."):
-            handoff.request_explanation(run=run, sample_id=detail.sample_id)
+                          help="Open this post on the Explain page with the chosen run (none "
+                               "chosen: the newest run of this dataset)."):
+            handoff.request_explanation(run=explain_run, sample_id=detail.sample_id)
             if not handoff.explain_available():
                 text_col.info("The Explain page is not part of this build yet.")
         close.button("Close", key="browse_close", on_click=close_card)

@@ -1,4 +1,6 @@
-"""Home: the workspace, its datasets (counts per split and label), the device, MGID data quality."""
+"""Home: the workspace, its datasets (counts per split and label, as imported: the Data audit
+counts gold labels), the device, MGID data quality (the import's counts, labelled as the audit
+labels them)."""
 
 import streamlit as st
 
@@ -46,9 +48,11 @@ for overview in overviews:
     counts_col, dep_col, emo_col = st.columns([1, 2, 2])
     counts_col.dataframe(splits_table(overview.splits), hide_index=True,
                          key=f"splits-{overview.name}")
-    dep_col.plotly_chart(label_distribution_figure(overview.label_rows, "depression", "Depression"),
+    dep_col.plotly_chart(label_distribution_figure(overview.label_rows, "depression",
+                                                   "Depression (as imported)"),
                          key=f"dep-{overview.name}")
-    emo_col.plotly_chart(label_distribution_figure(overview.label_rows, "emotion", "Emotion"),
+    emo_col.plotly_chart(label_distribution_figure(overview.label_rows, "emotion",
+                                                   "Emotion (as imported)"),
                          key=f"emo-{overview.name}")
     if overview.kind == "mgid":
         quality = services.mgid_quality(overview)
@@ -58,7 +62,8 @@ for overview in overviews:
             col.metric(label, value)
         if quality["split_shift_warning"]:
             st.warning(quality["split_shift_warning"], icon="⚠️")
-        st.caption(f"Rows skipped on import: {describe_counts(quality['skipped'])}")
+        st.caption(f"Rows skipped on import: {describe_counts(quality['skipped'])} · image "
+                   "files that cannot be decoded are counted on the Data audit page")
     elif overview.summary:
         summary = overview.summary
         missing = {key.removeprefix("sessions_without_"): summary.get(key, 0)

@@ -1,9 +1,11 @@
 """Label issues: samples whose given label a run confidently contradicts (confident learning),
-shown with their text and media, and sent back to the annotation queue with a reason."""
+shown with their text and media, and sent back to the annotation queue with a reason (emotion
+issues only: the queue labels emotion; depression labels are fixed in the corpus). Signed in,
+requests carry the login identity, as on the Annotation page."""
 
 import streamlit as st
 
-from app import deps
+from app import auth, deps
 from app import label_issue_services as svc
 
 SPLIT_LABELS = {None: "automatic (held-out when possible)", "held-out": "held-out (not trained on)",
@@ -17,8 +19,8 @@ st.caption("Per class, the threshold is the mean probability the run gives sampl
            "another class is above its own. Most confident contradictions first.")
 
 with st.sidebar:
-    requester = st.text_input("Your name", key="li_name",
-                              placeholder="needed to send items to re-labelling")
+    requester = auth.identity() or st.text_input(
+        "Your name", key="li_name", placeholder="needed to send items to re-labelling")
 
 runs = svc.issue_runs(workspace)
 if not runs:
@@ -54,10 +56,11 @@ if not report.rows:
 for row in report.rows[:CARDS]:
     with st.container(border=True):
         media, body = st.columns([1, 4])
-        if row["media_kind"] == "image" and row["media_path"]:
-            media.image(row["media_path"], width=120)
+        picture = svc.card_image(workspace, row)
+        if picture is not None:
+            media.image(str(picture), width=120)
         else:
-            media.caption(row["media_kind"] or "text only")
+            media.caption(svc.media_note(row))
         body.markdown(f"**{row['external_id']}** ({row['split']}) · given **{row['given']}** "
                       f"→ suggested **{row['suggested']}** (p = {row['confidence']:.2f}; "
                       f"given label p = {row['given_probability']:.2f})")
@@ -71,6 +74,10 @@ st.dataframe([{k: r[k] for k in columns} for r in report.rows], hide_index=True,
                             "given_probability": st.column_config.NumberColumn(format="%.2f")})
 
 st.subheader("Send to re-labelling", anchor=False)
+if task not in svc.RELABEL_TASKS:
+    st.info(svc.NOT_RELABELLED[0].upper() + svc.NOT_RELABELLED[1:] + ".",
+            icon=":material/info:")
+    st.stop()
 by_id = {r["sample_id"]: r for r in report.rows}
 chosen = st.multiselect(
     "Samples", list(by_id), key="li_chosen",
@@ -80,7 +87,7 @@ reason = st.text_input("Reason (shown to the annotator)", key="li_reason",
                        value="the model confidently disagrees with the given label")
 if st.button("Send to re-labelling", key="li_send", type="primary"):
     try:
-        created = svc.send_to_relabel(workspace, run, chosen, reason, requester)
+        created = svc.send_to_relabel(workspace, run, chosen, reason, requester, task)
     except ValueError as exc:
         st.error(str(exc), icon=":material/error:")
     else:

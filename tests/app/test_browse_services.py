@@ -63,8 +63,13 @@ def small_workspace(tmp_path, settings):
 def test_detail_has_the_projects_hsv_histogram_and_the_runs_probabilities(small_workspace):
     workspace, ids = small_workspace
     detail = svc.sample_detail(workspace, ids[0], "fake")
-    rgb = cv2.cvtColor(cv2.imread(str(detail.image_path)), cv2.COLOR_BGR2RGB)
-    assert np.allclose(detail.hsv, hsv_histogram(rgb))
+    from amm_core.config import resolve_config
+    from amm_core.features.image import decode_resized
+
+    f = resolve_config("mgid").features  # the model's own reading, as its colour feature
+    rgb = decode_resized(detail.image_path.read_bytes(), detail.image_path.name,
+                         f.image_input_size())
+    assert np.allclose(detail.hsv, hsv_histogram(rgb, f.hsv_bins))
     assert detail.predictions["depression"]["probabilities"]["depressed"] == 0.7
     assert detail.labels["depression"] in ("depressed", "not depressed")
     with pytest.raises(svc.BrowseError, match="unknown run"):
