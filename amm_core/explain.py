@@ -94,6 +94,9 @@ def explain_item(
     model = predictor.model
     if task not in model_tasks(model):
         raise ValueError(f"this run predicts {', '.join(model_tasks(model))}, not {task!r}")
+    if task in getattr(predictor, "untrained_tasks", ()):
+        raise ValueError(f"this run never learned the {task} task (its train split had no "
+                         f"{task} label), so there is no {task} decision to explain")
     check_item(predictor, item)
     model.eval()
     batch = collate([item], predictor.genders, predictor.config.model,

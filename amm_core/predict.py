@@ -73,6 +73,9 @@ class Predictor:
     genders: dict[str, torch.Tensor]
     device: torch.device
     cache_dir: Path | None
+    # Tasks whose head never saw a train label (a DAIC run before any gold emotion label): their
+    # outputs are left out of every prediction (set from the run row by the CLI's loader).
+    untrained_tasks: tuple[str, ...] = ()
 
     @classmethod
     def from_checkpoint(cls, path: Path, cache_dir: Path | None, device: str = "auto") -> Predictor:
@@ -92,8 +95,9 @@ class Predictor:
         return tuple(self.config.model.modalities.split("+"))
 
     def predict_items(self, items: list[FeatureItem]) -> dict[str, np.ndarray]:
-        return predict_items(self.model, items, self.genders, self.config, self.normaliser,
-                             self.device)
+        probs = predict_items(self.model, items, self.genders, self.config, self.normaliser,
+                              self.device)
+        return {t: p for t, p in probs.items() if t not in self.untrained_tasks}
 
     def predict_upload(
         self, text: str, media: Path | None = None, gender: str | None = None

@@ -126,7 +126,8 @@ def task_options(predictor: Any) -> list[str]:
     """The run's tasks, the main task first."""
     from amm_core.train import main_task, model_tasks
 
-    tasks = list(model_tasks(predictor.model))
+    untrained = getattr(predictor, "untrained_tasks", ())
+    tasks = [t for t in model_tasks(predictor.model) if t not in untrained]
     return sorted(tasks, key=lambda t: t != main_task(predictor.config))
 
 

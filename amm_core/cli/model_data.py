@@ -93,4 +93,5 @@ def load_run_predictor(workspace: Workspace, name: str, device: str = "auto"):
                                               workspace.settings.cache_dir, device)
     except (CheckpointError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
+    predictor.untrained_tasks = tuple((run.config or {}).get("untrained_tasks") or ())
     return run, predictor

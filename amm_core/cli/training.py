@@ -4,6 +4,7 @@ on dev and test, predictions for every sample. Used by `amm train`, `amm experim
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -29,7 +30,7 @@ from amm_core.evaluate import prediction_rows, score
 from amm_core.metrics import IGNORE_INDEX
 from amm_core.model.variants import VARIANTS
 from amm_core.predict import Predictor
-from amm_core.train import check_same_run, main_task, resolve_device, train_model
+from amm_core.train import check_same_run, main_task, model_tasks, resolve_device, train_model
 from db import crud
 from db import runs as db_runs
 
@@ -121,8 +122,8 @@ def train_run(workspace: Workspace, request: TrainRequest, out: Output) -> dict[
         with workspace.sessions() as session, session.begin():
             db_runs.update_run(session, run_id, status="failed",
                                message=one_line(f"{type(exc).__name__}: {exc}"))
-        if not isinstance(exc, CommandError | KeyboardInterrupt):
-            out.progress(traceback.format_exc(limit=3))
+        if not isinstance(exc, CommandError | KeyboardInterrupt) and os.environ.get("AMM_DEBUG"):
+            out.progress(traceback.format_exc(limit=3))  # the one line follows (from main)
         raise
 
 
@@ -253,6 +254,10 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
                          run_dir, on_epoch=on_epoch, resume=resume, parallel=parallel)
     predictor = Predictor.from_checkpoint(run_dir / "best.pt", workspace.settings.cache_dir,
                                           config.train.device)
+    # A head that never saw a train label (DAIC emotion before any gold label) is untrained:
+    # its outputs are neither scored nor stored, and predict / explain leave it out.
+    untrained = sorted(t for t in model_tasks(predictor.model) if not has_train_labels(data, t))
+    predictor.untrained_tasks = tuple(untrained)
     probs = predictor.predict_items(items)
     metrics = {}
     for split in ("dev", "test"):
@@ -265,12 +270,14 @@ def _train_and_store(workspace: Workspace, run_id: int, name: str, data: Dataset
     done = f"best epoch {result.best_epoch} of {result.epochs_run}"
     if parallel.active:
         done += f" ({parallel.world} processes under torchrun)"
-    stored_config = {**to_dict(config), **({"processes": parallel.world} if parallel.active
-                                           else {})}
+    stored_config = {**to_dict(config), "untrained_tasks": untrained,
+                     **({"processes": parallel.world} if parallel.active else {})}
     with workspace.sessions() as session, session.begin():
         db_runs.write_predictions(session, run_id, prediction_rows(probs, data.ids,
                                                                    data.label_sets))
-        db_runs.update_run(session, run_id, status=status, progress=1.0, metrics=metrics,
+        db_runs.update_run(session, run_id, status=status, metrics=metrics,
+                           progress=1.0 if status == "completed" else round(
+                               result.epochs_run / max(config.train.epochs, 1), 4),
                            checkpoint_path=str(run_dir / "best.pt"),
                            checkpoint_sha256=file_sha256(run_dir / "best.pt"),
                            config=stored_config,

@@ -93,6 +93,8 @@ def predict_and_store(
         if new_folder and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()  # a refused first upload leaves the media folder as it was
     notes = (rules.text_reason,) if checked.text and rules.text_reason else ()
+    notes += tuple(f"no {task} prediction: this run had no {task} label to learn from"
+                   for task in getattr(predictor, "untrained_tasks", ()))
     return StoredUpload(sha256=checked.sha256, run=run_name, predictions=result["predictions"],
                         device=result["device"], latency_ms=result["latency_ms"],
                         media_kind=checked.media_kind, notes=notes, created=created)

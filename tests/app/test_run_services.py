@@ -66,7 +66,7 @@ def test_background_run_reports_progress_and_cancels_cleanly(tiny_workspace):
     assert done.status == "cancelled"
     assert done.message.startswith("cancelled by request")
     assert int(done.message.rsplit(" ", 1)[1]) < 80  # stopped well before the last epoch
-    assert done.progress > running.progress and done.checkpoint_path
+    assert running.progress < done.progress < 1 and done.checkpoint_path  # the share it did
     assert svc.active_runs(tiny_workspace) == []
     assert "Cancelling" not in svc.request_cancel(tiny_workspace, "bg")
     assert '"status": "cancelled"' in svc.log_tail(tiny_workspace, "bg")

@@ -192,6 +192,48 @@ def test_daic_format_corpus_trains_end_to_end(tmp_path, capsys):
     assert (predictor.normaliser.std - 1).abs().max() > 0.1
     picture = tmp_path / "face.png"
     cv2.imwrite(str(picture), np.full((48, 64, 3), 128, np.uint8))
-    code, out, err = amm_json(capsys, "predict", "--run", out["run"], "--text", "i feel low",
+    run = out["run"]
+    code, out, err = amm_json(capsys, "predict", "--run", run, "--text", "i feel low",
                               "--image", str(picture), *home)
     assert code != 0 and "OpenFace" in err and len(err.strip().splitlines()) == 1
+    _untrained_emotion_head_is_left_out(capsys, run, home)
+
+
+def _untrained_emotion_head_is_left_out(capsys, run: str, home: list[str]) -> None:
+    """No gold emotion label in train: the emotion head never learned, so nothing shows its
+    outputs (no stored predictions, no prediction, no explanation), as for evaluation."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{Path(home[1]) / 'amm.db'}")
+    with engine.connect() as conn:
+        tasks = conn.execute(text("SELECT DISTINCT task FROM predictions")).scalars().all()
+        config = conn.execute(text("SELECT config FROM model_runs WHERE name = :n"),
+                              {"n": run}).scalar()
+    engine.dispose()
+    assert tasks == ["depression"] and '"untrained_tasks": ["emotion"]' in config
+    code, single, err = amm_json(capsys, "predict", "--run", run, "--text", "so tired", *home)
+    assert code == 0, err
+    assert set(single["predictions"]) == {"depression"}
+    assert "no emotion prediction: this run had no emotion label to learn from" in err
+    code, split, err = amm_json(capsys, "predict", "--run", run, "--dataset", "daic", "--split",
+                                "test", *home)
+    assert code == 0 and {p["task"] for p in split["predictions"]} == {"depression"}
+    code, _, err = amm_json(capsys, "explain", "--run", run, "--text", "so tired", "--task",
+                            "emotion", *home)
+    assert code != 0 and "never learned the emotion task" in err
+
+
+def test_an_unexpected_failure_is_one_line_without_a_traceback(tmp_path, capsys):
+    """A file where the run's folder goes: the run fails (and says so in one line), with the
+    traceback only under AMM_DEBUG."""
+    from tests.data.daic_fixtures import write_daic_corpus
+
+    home = ["--home", str(tmp_path / "home")]
+    assert amm_json(capsys, "import", "daic", "--root", str(write_daic_corpus(tmp_path / "d")),
+                    *home)[0] == 0
+    (tmp_path / "home" / "runs").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "home" / "runs" / "blocked").write_text("x")
+    code, _, err = amm_json(capsys, "train", "--dataset", "daic", "--epochs", "1", "--name",
+                            "blocked", *home)
+    assert code == 2 and "Traceback" not in err
+    assert [line for line in err.splitlines() if line.startswith("amm: error:")]
