@@ -27,6 +27,25 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """An integer of at least 0 (retries, bootstrap resamples where 0 means none)."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A number above 0 (a timeout in seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
+    return value
+
+
 def seed(text: str) -> int:
     """A random seed: 0 to 2**31 - 1 (numpy takes up to 2**32 - 1, but the seed is stored in an
     INTEGER column, which PostgreSQL keeps in 32 signed bits: a larger one failed there after

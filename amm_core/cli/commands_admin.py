@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from amm_core.cli.arguments import positive_int
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.process import process_alive
 from amm_core.cli.storage import Workspace, open_workspace
@@ -46,7 +47,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         sub.set_defaults(handler=run_delete, kind=action)
 
     log = actions.add_parser("log", parents=[common], help="the audit log, newest first")
-    log.add_argument("--limit", type=int, default=50)
+    log.add_argument("--limit", type=positive_int, default=50)
     log.set_defaults(handler=run_log)
 
 

@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from amm_core.cli.arguments import non_negative_int, positive_int
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import Workspace, open_workspace
 from amm_core.workspace import Settings
@@ -35,12 +36,12 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
     agr = actions.add_parser("agreement", parents=[common], help="inter-annotator agreement")
     agr.add_argument("--dataset", required=True)
-    agr.add_argument("--bootstrap", type=int, default=1000)
+    agr.add_argument("--bootstrap", type=non_negative_int, default=1000)
     agr.set_defaults(handler=run_agreement)
 
     adj = actions.add_parser("adjudicate", parents=[common], help="gold labels")
     adj.add_argument("--dataset", required=True)
-    adj.add_argument("--min-votes", type=int, default=2)
+    adj.add_argument("--min-votes", type=positive_int, default=2)
     adj.add_argument("--sample", help="external id to adjudicate by hand (with --label)")
     adj.add_argument("--label")
     adj.add_argument("--adjudicator", help="who decides (with --sample)")
@@ -82,13 +83,16 @@ def run_export(args: argparse.Namespace, out: Output) -> dict[str, Any] | None:
         rows += [ExportRow(sample.external_id, sample.text, name, label, note)
                  for name, label, note in given]
     text = export_annotations(rows, args.format)
+    summary = {"dataset": args.dataset, "format": args.format, "rows": len(rows),
+               "labelled": len(labels)}
     if args.out is None:
+        if out.json_mode:  # one JSON object on stdout, the export inside it
+            return {**summary, "content": text}
         print(text, end="" if text.endswith("\n") else "\n")
         return None
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    return {"dataset": args.dataset, "format": args.format, "rows": len(rows),
-            "labelled": len(labels), "out": str(args.out)}
+    return {**summary, "out": str(args.out)}
 
 
 def run_import(args: argparse.Namespace, out: Output) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from amm_core.cli.arguments import non_negative_int, positive_float
 from amm_core.cli.names import check_name
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import open_workspace, store_import
@@ -41,8 +42,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     dl.add_argument("--csv-dir", required=True, type=Path)
     dl.add_argument("--out", required=True, type=Path)
     dl.add_argument("--workers", type=int, default=4)
-    dl.add_argument("--retries", type=int, default=3)
-    dl.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
+    dl.add_argument("--retries", type=non_negative_int, default=3)
+    dl.add_argument("--timeout", type=positive_float, default=20.0, help="seconds per request")
     dl.set_defaults(handler=run_download)
 
     demo = commands.add_parser("demo", parents=[common], help="build the synthetic demo workspace")
@@ -96,7 +97,7 @@ def run_download(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     if args.workers < 1 or args.workers > 32:
         raise CommandError(f"--workers must be between 1 and 32, not {args.workers}")
     try:
-        return download_mgid_images(
+        result = download_mgid_images(
             args.csv_dir,
             args.out,
             workers=args.workers,
@@ -106,6 +107,12 @@ def run_download(args: argparse.Namespace, out: Output) -> dict[str, Any]:
         )
     except ImportFailure as exc:
         raise CommandError(str(exc)) from exc
+    if result["failed"] and not result["downloaded"] and not result["already_present"]:
+        # Nothing to show for it (no network, a blocked host): a failure, not a success. Some
+        # failures among downloads are normal (Getty removes pictures): exit 0 with the count.
+        raise CommandError(f"none of the {result['failed']} image(s) could be downloaded (see "
+                           f"{result['manifest']} for each reason)")
+    return result
 
 
 def run_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:

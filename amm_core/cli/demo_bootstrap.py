@@ -50,6 +50,23 @@ def _demo_lock(workspace: Workspace) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _present(workspace: Workspace) -> dict[str, Any]:
+    """The same `datasets` and `runs` shape as a fresh build, read from the database (a script
+    reading `amm demo --json` sees one shape whether the demo was built now or before)."""
+    datasets: dict[str, Any] = {}
+    with workspace.sessions() as session:
+        for name in DEMO_DATASETS:
+            found = crud.get_dataset(session, name)
+            splits: dict[str, int] = {}
+            for row in crud.label_counts(session, found) if found else []:
+                key = str(row["split"])
+                splits[key] = splits.get(key, 0) + row["count"]
+            datasets[name] = {"samples": sum(splits.values()), "splits": splits}
+        runs = [{"run": name, "status": run.status}
+                for name, _, _ in DEMO_RUNS if (run := crud.get_run(session, name))]
+    return {"datasets": datasets, "runs": runs}
+
+
 def bootstrap_demo(
     workspace: Workspace, *, force: bool = False, progress: Progress | None = None
 ) -> dict[str, Any]:
@@ -59,10 +76,11 @@ def bootstrap_demo(
 
 
 def _build(workspace: Workspace, force: bool, report: Progress) -> dict[str, Any]:
+    started = time.perf_counter()
     if demo_present(workspace) and not force:
         report(1.0, "demo already present")
-        return {"demo": "present", "datasets": list(DEMO_DATASETS)}
-    started = time.perf_counter()
+        return {"demo": "present", **_present(workspace),
+                "seconds": round(time.perf_counter() - started, 2)}
     demo_dir = workspace.settings.demo_dir
     if demo_dir.exists():
         shutil.rmtree(demo_dir)

@@ -97,6 +97,10 @@ def test_export_without_labels_has_one_row_per_sample(daic_home, capsys):
     rows = [json.loads(line) for line in lines]
     assert [r["sample_id"] for r in rows] == ids
     assert all(r["label"] is None and r["annotator"] is None for r in rows)
+    code, out, err = amm_json(capsys, "annotate", "export", "--format", "jsonl", "--dataset",
+                              "daic", "--home", str(home))  # --json: one object, export inside
+    assert code == 0 and out["rows"] == len(ids)
+    assert [json.loads(line) for line in out["content"].splitlines()] == rows
 
 
 def test_a_new_note_on_the_same_label_is_imported(daic_home, tmp_path, capsys):

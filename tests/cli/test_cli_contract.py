@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from amm_core.cli import main
 
 
@@ -35,3 +37,19 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+@pytest.mark.parametrize(("args", "names"), [
+    (("annotate", "agreement", "--dataset", "d", "--bootstrap", "-5"), "--bootstrap"),
+    (("annotate", "adjudicate", "--dataset", "d", "--min-votes", "-1"), "--min-votes"),
+    (("annotate", "adjudicate", "--dataset", "d", "--min-votes", "0"), "--min-votes"),
+    (("download-mgid-images", "--csv-dir", "x", "--out", "y", "--timeout", "-1"), "--timeout"),
+    (("download-mgid-images", "--csv-dir", "x", "--out", "y", "--retries", "-1"), "--retries"),
+    (("admin", "log", "--limit", "-1"), "--limit"),
+])
+def test_values_no_command_can_use_are_refused_while_parsing(tmp_path, capsys, args, names):
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--home", str(tmp_path / "ws")])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and names in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "ws").exists()  # nothing was opened, let alone written

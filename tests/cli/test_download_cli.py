@@ -37,3 +37,15 @@ def test_download_rejects_absurd_worker_counts(tmp_path, capsys):
     code, out, err = amm_json(capsys, "download-mgid-images", "--csv-dir", str(tmp_path),
                               "--out", str(tmp_path / "o"), "--workers", "0")
     assert code != 0 and "--workers" in err
+
+
+def test_nothing_downloaded_is_a_failure(tmp_path, capsys, site):  # noqa: F811
+    server, base = site
+    server.routes["/photos/gone-picture-id222"] = [(404, "text/plain", b"gone")]
+    rows = {"train": [mgid_row("FALSE", "Neutral", "b", getty_url(222, slug="gone", host=base))]}
+    csv_dir = write_mgid_csvs(tmp_path / "MGID", rows)
+    code, out, err = amm_json(capsys, "download-mgid-images", "--csv-dir", str(csv_dir), "--out",
+                              str(tmp_path / "images"), "--retries", "0", "--home",
+                              str(tmp_path / "home"))
+    assert code == 2 and out is None
+    assert "none of the 1 image(s) could be downloaded" in err and "manifest.json" in err
