@@ -75,6 +75,19 @@ def run_features(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     }
 
 
+def _check_something_to_resume(workspace, name: str) -> None:  # noqa: ANN001
+    """`--resume` names an existing run (a typo must not quietly start a new one; `amm
+    experiment` resumes through the library, where a missing run starts at epoch 1)."""
+    from db import crud
+    from db import runs as db_runs
+
+    with workspace.sessions() as session:
+        if crud.get_run(session, name) is not None:
+            return
+        known = ", ".join(r.name for r in db_runs.list_runs(session)) or "none yet"
+    raise CommandError(f"--resume: there is no run '{name}' to resume (known: {known})")
+
+
 def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     from amm_core.cli.training import TrainRequest, train_run
     from amm_core.distributed import leave
@@ -88,6 +101,8 @@ def run_train(args: argparse.Namespace, out: Output) -> dict[str, Any]:
                            overrides=text_model_override(args.text_model),
                            parallel=args.parallel)
     check_name("run", request.run_name())
+    if args.resume:
+        _check_something_to_resume(workspace, request.run_name())
     try:
         return train_run(workspace, request, out)
     finally:

@@ -157,6 +157,11 @@ def test_resume_continues_from_the_last_epoch(trained_home, tmp_path, capsys):
     assert code == 0, err
     assert out["epochs_run"] == 4  # three from the first run, one more now
     assert "epoch 4/4" in err and "epoch 1/4" not in err  # it went on, it did not start again
+    before = row_counts(home)
+    code, out, err = amm_json(capsys, "train", "--dataset", "small", "--name", "typo-run",
+                              "--resume", "--epochs", "4", "--home", str(home))
+    assert code == 2 and "there is no run 'typo-run' to resume" in err  # not a new run
+    assert row_counts(home) == before and not (home / "runs" / "typo-run").exists()
 
 
 def test_daic_format_corpus_trains_end_to_end(tmp_path, capsys):
