@@ -15,7 +15,7 @@ Limits (choices, documented here and on the page):
 
 Content hash (`upload_sha256`), recipe "amm-upload-v1": SHA-256 over
     b"amm-upload-v1\\n"
-    + b"text:%d\\n" % len(T) + T          T = the trimmed text (CRLF -> LF), UTF-8
+    + b"text:%d\\n" % len(T) + T          T = the trimmed text (CRLF -> LF, NUL removed), UTF-8
     + b"\\ngender:" + G                    G = female | male | unknown (missing = unknown), ASCII
     + b"\\nmedia:%d\\n" % len(M) + M      M = the media bytes exactly as given (b"" when none)
 Lengths are in decimal ASCII, so no two different uploads share the bytes that are hashed.
@@ -98,7 +98,9 @@ def upload_sha256(text: str, gender: str, media: bytes | None) -> str:
 
 
 def normalise_text(text: str | None) -> str:
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Line ends as LF, NUL characters removed (they mean nothing in a post, and PostgreSQL's
+    text columns refuse them), trimmed."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
 
 
 def display_name(name: str | None) -> str | None:

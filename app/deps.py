@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from amm_core.cli.storage import SchemaMismatch, Workspace, open_workspace
+from amm_core.cli.storage import SchemaMismatch, Workspace, WorkspaceError, open_workspace
 from amm_core.workspace import Settings
 
 
@@ -16,7 +16,7 @@ def workspace() -> Workspace:
     A database written by a newer AMM Studio stops the page with that one line."""
     try:
         return _open(Settings.resolve())
-    except SchemaMismatch as exc:
+    except (SchemaMismatch, WorkspaceError) as exc:
         st.error(str(exc))
         st.stop()
 

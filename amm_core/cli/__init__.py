@@ -24,7 +24,7 @@ from amm_core.cli import (
 )
 from amm_core.cli.arguments import OneLineParser
 from amm_core.cli.output import CommandError, Output
-from amm_core.cli.storage import SchemaMismatch
+from amm_core.cli.storage import SchemaMismatch, WorkspaceError
 from amm_core.distributed import Parallel
 
 COMMAND_MODULES = (commands_data, commands_model, commands_experiment, commands_annotate,
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             f"{args.parallel.world}); run `amm {args.command}` as one process")
     try:
         result = args.handler(args, out)
-    except (CommandError, SchemaMismatch) as exc:
+    except (CommandError, SchemaMismatch, WorkspaceError) as exc:
         return out.fail(str(exc))
     except KeyboardInterrupt:
         return out.fail("interrupted", code=130)

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from amm_core.data.records import ImportResult
-from amm_core.workspace import Settings
+from amm_core.workspace import DATABASE_URL_ENV, Settings
 from db import crud
 from db.engine import SchemaMismatch as SchemaMismatch  # re-exported for the CLI
 from db.engine import open_database
@@ -26,10 +27,23 @@ class Workspace:
     sessions: Callable[[], Session]
 
 
+class WorkspaceError(RuntimeError):
+    """The workspace folder or the database URL cannot be used; the message is one line."""
+
+
 def open_workspace(settings: Settings) -> Workspace:
-    """Create the folders if needed and open (and migrate) the database."""
-    settings.ensure()
-    engine, sessions = open_database(settings.database_url)
+    """Create the folders if needed and open (and migrate) the database; WorkspaceError (one
+    line) when the folder cannot be made or $AMM_DATABASE_URL is no database URL."""
+    try:
+        settings.ensure()
+    except OSError as exc:
+        raise WorkspaceError(f"workspace folder {settings.home}: cannot use it "
+                             f"({exc.strerror or exc})") from exc
+    try:
+        engine, sessions = open_database(settings.database_url)
+    except ArgumentError as exc:
+        raise WorkspaceError(f"the database URL (${DATABASE_URL_ENV}) is not one SQLAlchemy "
+                             f"can read: {str(exc).splitlines()[0]}") from exc
     return Workspace(settings=settings, engine=engine, sessions=sessions)
 
 

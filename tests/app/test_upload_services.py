@@ -216,3 +216,12 @@ def test_runs_say_which_parts_of_an_upload_they_can_use(workspace):
     predictor = StandInPredictor(replace(image_only))
     stored = svc.predict_upload(workspace, "image-run", predictor, text="ignored", media=PNG)
     assert predictor.calls[0]["text"] == "" and "ignores text" in stored.notes[0]
+
+
+def test_nul_characters_are_removed_from_the_text():
+    """PostgreSQL text columns refuse NUL: a pasted text carrying one stored on SQLite only."""
+    from amm_core.uploads import check_upload
+
+    checked = check_upload("so\x00 tired\x00", None)
+    assert checked.text == "so tired"
+    assert checked.sha256 == check_upload("so tired", None).sha256

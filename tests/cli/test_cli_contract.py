@@ -53,3 +53,15 @@ def test_values_no_command_can_use_are_refused_while_parsing(tmp_path, capsys, a
     err = capsys.readouterr().err
     assert exited.value.code == 2 and names in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "ws").exists()  # nothing was opened, let alone written
+
+
+def test_a_bad_database_url_or_workspace_folder_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AMM_DATABASE_URL", "garbage")
+    assert main(["admin", "log", "--home", str(tmp_path / "ws")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "$AMM_DATABASE_URL" in err[0] and "ArgumentError" not in err[0]
+    monkeypatch.delenv("AMM_DATABASE_URL")
+    (tmp_path / "a-file").write_text("x")
+    assert main(["admin", "log", "--home", str(tmp_path / "a-file")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "workspace folder" in err[0] and "FileExistsError" not in err[0]
