@@ -11,7 +11,24 @@ GAZE_SHOWN = ("x_h0", "y_h0")
 POSE_SHOWN = ("Rx", "Ry", "Rz")
 
 
+def with_gaps(frames: pd.DataFrame) -> pd.DataFrame:
+    """Frames with an empty row where OpenFace lost the face (frames dropped for success == 0):
+    the lines break there instead of drawing a straight line across the missing time. A gap is
+    a step over 1.5 times the median frame interval."""
+    if len(frames) < 3:
+        return frames
+    frames = frames.sort_values("timestamp").reset_index(drop=True)
+    steps = frames["timestamp"].diff()
+    jumps = steps[steps > 1.5 * steps.median()].index
+    if jumps.empty:
+        return frames
+    breaks = pd.DataFrame({"timestamp": (frames["timestamp"][jumps - 1].to_numpy()
+                                         + frames["timestamp"][jumps].to_numpy()) / 2})
+    return pd.concat([frames, breaks]).sort_values("timestamp", kind="stable")
+
+
 def face_timeline_figure(frames: pd.DataFrame) -> go.Figure:
+    frames = with_gaps(frames)
     figure = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06,
                            subplot_titles=("Action units (intensity)", "Gaze (head frame)",
                                            "Head pose (radians)"))
