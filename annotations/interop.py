@@ -23,7 +23,9 @@ from annotations.interop_labelstudio import (
 EXPORT_FORMATS = ("csv", "jsonl", "label-studio")
 EXPORT_SUFFIXES = {"csv": ".csv", "jsonl": ".jsonl", "label-studio": ".json"}
 REQUIRED_COLUMNS = ("sample_id", "annotator", "label")
-EXPORT_COLUMNS = ("sample_id", "annotator", "label", "note", "text")
+# labelled_at: when the label (or its note) last changed, ISO 8601 UTC; informative, an import
+# ignores it (the events of an import are dated when they happen in this database).
+EXPORT_COLUMNS = ("sample_id", "annotator", "label", "note", "text", "labelled_at")
 MAX_ANNOTATOR_NAME = 100  # the annotators.name column
 # The system annotator majority gold events are written by (db.annotations.MAJORITY_RULE): no
 # person may label under it.
@@ -78,6 +80,7 @@ class ExportRow:
     annotator: str | None
     label: str | None
     note: str | None
+    labelled_at: str | None = None
 
 
 # ---------------------------------------------------------------- import

@@ -113,7 +113,10 @@ def label_studio_tasks(rows: Sequence[ExportRow]) -> list[dict[str, Any]]:
         if row.note:
             # A textarea result carries the note so that an export re-imports unchanged.
             result.append(_result("note", "textarea", {"text": [row.note]}))
-        task["annotations"].append({"completed_by": {"email": row.annotator}, "result": result})
+        annotation = {"completed_by": {"email": row.annotator}, "result": result}
+        if row.labelled_at:
+            annotation["updated_at"] = row.labelled_at  # Label Studio's own field name
+        task["annotations"].append(annotation)
     return list(tasks.values())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -80,6 +81,16 @@ def dataset_labels(session: Session, dataset_id: int) -> list[tuple[int, str, st
              .where(Sample.dataset_id == dataset_id)
              .order_by(Annotation.sample_id, Annotator.name))
     return [tuple(row) for row in session.execute(query)]
+
+
+def label_times(session: Session, dataset_id: int) -> dict[tuple[int, str], datetime]:
+    """(sample id, annotator name) -> when that current label (or its note) last changed."""
+    query = (select(Annotation.sample_id, Annotator.name, Annotation.updated_at)
+             .join(Annotator, Annotator.id == Annotation.annotator_id)
+             .join(Sample, Sample.id == Annotation.sample_id)
+             .where(Sample.dataset_id == dataset_id))
+    return {(sid, name): at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite drops the zone
+            for sid, name, at in session.execute(query)}
 
 
 def dataset_ratings(session: Session, dataset_id: int) -> list[tuple[str, str, str]]:

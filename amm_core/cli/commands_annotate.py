@@ -73,14 +73,17 @@ def run_export(args: argparse.Namespace, out: Output) -> dict[str, Any] | None:
     from annotations.interop import ExportRow, export_annotations
 
     workspace = open_workspace(Settings.resolve(args.home))
-    _, samples, labels, _ = _dataset(workspace, args.dataset)
+    dataset, samples, labels, _ = _dataset(workspace, args.dataset)
+    with workspace.sessions() as session:
+        times = db_annotations.label_times(session, dataset.id)
     by_sample: dict[int, list[tuple[str, str, str | None]]] = {}
     for sid, name, label, note in labels:
         by_sample.setdefault(sid, []).append((name, label, note))
     rows = []
     for sample in samples:
         given = by_sample.get(sample.id) or [(None, None, None)]
-        rows += [ExportRow(sample.external_id, sample.text, name, label, note)
+        rows += [ExportRow(sample.external_id, sample.text, name, label, note,
+                           _iso(times.get((sample.id, name))))
                  for name, label, note in given]
     text = export_annotations(rows, args.format)
     summary = {"dataset": args.dataset, "format": args.format, "rows": len(rows),
@@ -93,6 +96,10 @@ def run_export(args: argparse.Namespace, out: Output) -> dict[str, Any] | None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     return {**summary, "out": str(args.out)}
+
+
+def _iso(at) -> str | None:  # noqa: ANN001 - a datetime or None
+    return at.isoformat(timespec="seconds") if at is not None else None
 
 
 def run_import(args: argparse.Namespace, out: Output) -> dict[str, Any]:

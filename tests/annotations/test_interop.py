@@ -334,7 +334,7 @@ def test_export_without_labels_has_one_row_per_sample(tmp_path: Path) -> None:
         ("300_13", "", ""),
         ("300_14", "", ""),
     ]
-    assert list(table[0]) == ["sample_id", "annotator", "label", "note", "text"]
+    assert list(table[0]) == ["sample_id", "annotator", "label", "note", "text", "labelled_at"]
     objects = [json.loads(line) for line in export_annotations(rows, "jsonl").splitlines()]
     assert objects[0] == {
         "sample_id": "300_12",
@@ -342,6 +342,7 @@ def test_export_without_labels_has_one_row_per_sample(tmp_path: Path) -> None:
         "label": None,
         "note": None,
         "text": "text 300_12",
+        "labelled_at": None,
     }
     assert len(objects) == 3
     tasks = json.loads(export_annotations(rows, "label-studio"))

@@ -122,3 +122,35 @@ def test_a_new_note_on_the_same_label_is_imported(daic_home, tmp_path, capsys):
             if r["annotator"] == "ana"]
     assert [(r["sample_id"], r["label"], r["note"]) for r in rows] == [
         (ids[0], "sad", "long pause; sighs")]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "label-studio"])
+def test_an_export_says_when_each_label_was_given_and_imports_back(daic_home, tmp_path, capsys,
+                                                                   fmt):
+    from datetime import UTC, datetime
+
+    home, ids = daic_home
+    args = ("--dataset", "daic", "--home", str(home))
+    labels = _labels_csv(tmp_path / "labels.csv", [(ids[0], "ana", "sad", "")])
+    before = datetime.now(UTC).replace(microsecond=0)
+    assert amm_json(capsys, "annotate", "import", str(labels), *args)[0] == 0
+    exported = tmp_path / f"out.{fmt}"
+    assert amm_json(capsys, "annotate", "export", "--format", fmt, "--out", str(exported),
+                    *args)[0] == 0
+    body = exported.read_text(encoding="utf-8")
+    if fmt == "label-studio":
+        task = next(t for t in json.loads(body) if t["annotations"])
+        stamp = task["annotations"][0]["updated_at"]
+    elif fmt == "jsonl":
+        stamp = next(json.loads(r)["labelled_at"] for r in body.splitlines()
+                     if json.loads(r)["annotator"])
+    else:
+        import csv
+        import io
+
+        stamp = next(r["labelled_at"] for r in csv.DictReader(io.StringIO(body))
+                     if r["annotator"])
+    given = datetime.fromisoformat(stamp)
+    assert given.tzinfo is not None and before <= given <= datetime.now(UTC)
+    code, out, err = amm_json(capsys, "annotate", "import", str(exported), *args)
+    assert code == 0 and out["rejected"] == 0, err
