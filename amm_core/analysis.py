@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from amm_core.metrics import IGNORE_INDEX, task_metrics
+from amm_core.metrics import IGNORE_INDEX, aggregate_by_group, task_metrics
 
 SLICE_METRICS = ("accuracy", "macro_f1", "balanced_accuracy")
 # (largest word count in the bucket or None for no limit, bucket name), in order
@@ -25,6 +25,25 @@ CAPTION_LENGTH_BUCKETS: tuple[tuple[int | None, str], ...] = (
     (0, "no text"), (5, "1-5 words"), (15, "6-15 words"), (30, "16-30 words"),
     (None, "over 30 words"),
 )
+
+
+_VALUE_ORDER = {name: i for i, (_, name) in enumerate(CAPTION_LENGTH_BUCKETS)}
+
+
+class Slices(dict):
+    """{slice name: one value per row} that may carry the rows' cluster ids (DAIC sessions) as
+    `groups`: per-slice intervals then resample whole clusters, as the headline interval does
+    (amm_core.analysis_compare.slice_deltas reads them when it is given no groups itself)."""
+
+    def __init__(self, columns: Mapping[str, Sequence[Any]], groups: Sequence[Any] | None = None):
+        super().__init__(columns)
+        self.groups = None if groups is None else list(groups)
+
+
+def value_order(value: str) -> tuple[int, str]:
+    """Sort key of slice values: caption-length buckets by their word range (not "16-30"
+    before "6-15"), every other value alphabetically."""
+    return _VALUE_ORDER.get(value, len(_VALUE_ORDER)), value
 
 
 def caption_length_bucket(words: int) -> str:
@@ -91,8 +110,8 @@ def slice_metrics(
     """One row per (slice, value): {"slice", "value", "n", "errors", metric: score or None}.
 
     slices: {slice name: one value per row} (e.g. gender, DAIC session, has image, caption
-    length, split). Values are shown as strings, sorted; rows with a missing true label are not
-    counted, and a value left with no scored row is absent.
+    length, split). Values are shown as strings in `value_order`; rows with a missing true
+    label are not counted, and a value left with no scored row is absent.
     """
     true = np.asarray(y_true, dtype=np.int64).reshape(-1)
     pred = np.asarray(y_pred, dtype=np.int64).reshape(-1)
@@ -109,10 +128,29 @@ def slice_rows(
     slices: Mapping[str, Sequence[Any]], true: np.ndarray
 ) -> Iterator[tuple[str, str, np.ndarray]]:
     """(slice name, value, row mask) for every value that has a scored row, values as strings
-    in sorted order; ValueError when a slice's length differs from the rows'."""
+    in `value_order`; ValueError when a slice's length differs from the rows'."""
     for name, values in slices.items():
         column = np.asarray([str(v) for v in values], dtype=object)
         if column.size != true.size:
             raise ValueError(f"slice '{name}' has {column.size} values for {true.size} rows")
-        for value in sorted(set(column[true != IGNORE_INDEX].tolist())):
+        for value in sorted(set(column[true != IGNORE_INDEX].tolist()), key=value_order):
             yield name, value, column == value
+
+
+def session_outcomes(
+    groups: Sequence[Any], y_true: Any, probs: Any, labels: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One row per session (DAIC participant), sorted by id: {"session", "utterances" (scored),
+    "true", "predicted", "confidence", "correct"}. A session's prediction is the argmax of its
+    utterances' mean probabilities, as `metrics["per_session"]` scores it
+    (amm_core.metrics.aggregate_by_group); unlabelled utterances are left out first."""
+    true, matrix = _arrays(y_true, probs)
+    if not (true != IGNORE_INDEX).any():
+        return []
+    g_true, g_pred, g_probs, names = aggregate_by_group(list(groups), matrix, true)
+    scored = np.asarray([str(g) for g in groups], dtype=object)[true != IGNORE_INDEX]
+    counts = {name: int((scored == str(name)).sum()) for name in names}
+    return [{"session": str(name), "utterances": counts[name], "true": labels[int(t)],
+             "predicted": labels[int(p)], "confidence": round(float(row.max()), 6),
+             "correct": bool(t == p)}
+            for name, t, p, row in zip(names, g_true, g_pred, g_probs, strict=True)]

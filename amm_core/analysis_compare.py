@@ -7,6 +7,11 @@ McNemar's test on the discordant pairs b = #(A right, B wrong) and c = #(A wrong
 - otherwise: chi-square with 1 degree of freedom and Edwards' continuity correction,
   statistic = (max(|b - c| - 1, 0))^2 / (b + c) ("chi-square with continuity correction").
 
+The test counts rows: on DAIC the rows are utterances, which are not independent within a
+session, so its p-value is utterance-level (too small when a session's utterances err together);
+`session_mcnemar` runs the same test on per-session predictions (mean utterance probabilities).
+p-values are kept as computed (a tiny one is not rounded to 0); `p_text` shows one.
+
 Paired bootstrap: each resample draws rows (or, with groups, whole groups such as DAIC sessions)
 with replacement and scores BOTH runs on the same draw, so the interval of A - B reflects the
 pairing. Scores come from `amm_core.metrics_bootstrap.confusion_scores` (one definition).
@@ -21,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from amm_core.analysis import slice_rows
-from amm_core.metrics import IGNORE_INDEX, task_metrics
+from amm_core.metrics import IGNORE_INDEX, aggregate_by_group, task_metrics
 from amm_core.metrics_bootstrap import (
     _cluster_confusions,
     _resampled_confusions,
@@ -33,6 +38,7 @@ EXACT_BELOW = 25  # discordant pairs below which the exact binomial test is used
 EXACT_METHOD = "exact binomial"
 CHI2_METHOD = "chi-square with continuity correction"
 DELTA_METRICS = ("accuracy", "macro_f1")
+P_FLOOR = 1e-4  # p-values below it are shown as "< 0.0001"
 
 
 def _correct(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +73,18 @@ def mcnemar_from_counts(b: int, c: int) -> dict[str, Any]:
     return {"a_right_b_wrong": int(b), "b_right_a_wrong": int(c), "discordant": int(n),
             "method": method,
             "statistic": None if statistic is None else round(float(statistic), 6),
-            "p_value": round(float(p_value), 6)}
+            "p_value": float(p_value)}
+
+
+def p_text(p_value: float) -> str:
+    """A p-value for display: four decimals, or "< 0.0001" below that (never "0.0000")."""
+    return f"< {P_FLOOR:.4f}" if p_value < P_FLOOR else f"{p_value:.4f}"
+
+
+def p_phrase(p_value: float) -> str:
+    """"p = 0.0123", or "p < 0.0001" below the display floor."""
+    text = p_text(p_value)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def mcnemar(y_true: Any, a_pred: Any, b_pred: Any) -> dict[str, Any]:
@@ -77,6 +94,15 @@ def mcnemar(y_true: Any, a_pred: Any, b_pred: Any) -> dict[str, Any]:
     _, scored = _correct(y_true, a_pred)
     result["n"] = int(scored.sum())
     return result
+
+
+def session_mcnemar(y_true: Any, a_probs: Any, b_probs: Any, groups: Sequence[Any]
+                    ) -> dict[str, Any]:
+    """McNemar's test on per-session predictions (each run's utterance probabilities averaged
+    per session, amm_core.metrics.aggregate_by_group): "n" counts sessions."""
+    g_true, a_pred, _, _ = aggregate_by_group(list(groups), a_probs, y_true)
+    _, b_pred, _, _ = aggregate_by_group(list(groups), b_probs, y_true)
+    return mcnemar(g_true, a_pred, b_pred)
 
 
 def paired_deltas(
@@ -129,17 +155,28 @@ def slice_deltas(
     metrics: Sequence[str] = DELTA_METRICS,
     n: int = 1000,
     seed: int = 0,
+    groups: Sequence[Any] | np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """paired_deltas per (slice, value): rows {"slice", "value", "n", metric: {...}}.
 
-    Values are compared as strings and sorted; a value with no scored row is absent.
+    Values are compared as strings and sorted (amm_core.analysis.value_order); a value with no
+    scored row is absent. groups (DAIC sessions; default: the `groups` that an
+    amm_core.analysis.Slices carries): each slice resamples its own rows' groups, so its
+    interval is clustered as the headline's is; a slice inside one group (one DAIC session)
+    gets no interval (None), since one cluster cannot be resampled.
     """
     true = np.asarray(y_true, dtype=np.int64).reshape(-1)
     a, b = np.asarray(a_pred).reshape(-1), np.asarray(b_pred).reshape(-1)
+    if groups is None:
+        groups = getattr(slices, "groups", None)
+    clusters = None if groups is None else np.asarray([str(g) for g in groups], dtype=object)
     out = []
     for name, value, rows in slice_rows(slices, true):
         deltas = paired_deltas(true[rows], a[rows], b[rows], labels, metrics=metrics, n=n,
-                               seed=seed)
+                               seed=seed, groups=None if clusters is None else clusters[rows])
+        if clusters is not None and len(set(clusters[rows & (true != IGNORE_INDEX)])) < 2:
+            for metric in metrics:
+                deltas[metric]["interval"] = None
         out.append({"slice": name, "value": value,
                     "n": int((true[rows] != IGNORE_INDEX).sum()), **deltas})
     return out

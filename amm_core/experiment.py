@@ -28,16 +28,19 @@ class TableRow:
     task: str  # the task whose figure the row reports
 
 
-# Paper figures (test micro-F1, %) where the paper states them (MODEL.md section 7).
+AMM = GridRun("amm", "text+image")
+
+# Paper figures (test micro-F1, %) where the paper states them (MODEL.md section 7), keyed by
+# (dataset kind, grid run key, task): every table row that reports that run and task carries
+# the figure (Tables IV and V repeat the full AMM run as "AMM (full)" and "AMM multi-task").
 PAPER_FIGURES: dict[tuple[str, str, str], float] = {
-    ("mgid", "AMM (text+image)", "depression"): 74.1,
-    ("mgid", "Text-AMM", "depression"): 72.1,
-    ("mgid", "Image-AMM", "depression"): 64.6,
-    ("mgid", "AMM multi-task (emotion)", "emotion"): 58.1,
-    ("daic", "AMM (text+image)", "depression"): 68.5,
+    ("mgid", AMM.key(), "depression"): 74.1,
+    ("mgid", GridRun("amm", "text").key(), "depression"): 72.1,
+    ("mgid", GridRun("amm", "image").key(), "depression"): 64.6,
+    ("mgid", AMM.key(), "emotion"): 58.1,
+    ("daic", AMM.key(), "depression"): 68.5,
 }
 
-AMM = GridRun("amm", "text+image")
 PAPER_SUITE: tuple[TableRow, ...] = (
     TableRow("III: modalities", "Linear probe (floor)", GridRun("linear", "text+image"),
              "depression"),
@@ -91,10 +94,16 @@ def _per_seed(value: Metrics | list[Metrics] | None) -> list[Metrics]:
     return list(value) if isinstance(value, list) else [value]
 
 
+def _raw_figure(metrics: Metrics | None, task: str, key: str = "micro_f1",
+                split: str = "test") -> float | None:
+    value = ((metrics or {}).get(split) or {}).get(task, {}).get(key)
+    return None if value is None else 100 * value
+
+
 def _figure(metrics: Metrics | None, task: str, key: str = "micro_f1",
             split: str = "test") -> float | None:
-    value = ((metrics or {}).get(split) or {}).get(task, {}).get(key)
-    return None if value is None else round(100 * value, 1)
+    value = _raw_figure(metrics, task, key, split)
+    return None if value is None else round(value, 1)
 
 
 def _interval(metrics: Metrics | None, task: str) -> tuple[float, float] | None:
@@ -127,10 +136,12 @@ def _row_figures(runs: list[Metrics], task: str) -> dict[str, Any]:
 
 
 def report_rows(
-    dataset_kind: str, results: Results, rows: tuple[TableRow, ...] = PAPER_SUITE
+    dataset_kind: str, results: Results, rows: tuple[TableRow, ...] = PAPER_SUITE,
+    epochs: int | None = None,
 ) -> list[dict[str, Any]]:
     """One dict per table row: ours (test micro- and macro-F1, %, mean over seeds, with the sd,
-    the dev micro-F1 and the mean bootstrap 95 % interval) and the paper's figure."""
+    the dev micro-F1 and the mean bootstrap 95 % interval), the paper's figure and, when given,
+    the epochs each run trained for (at most: early stopping may end a run sooner)."""
     paper_kind = "daic" if dataset_kind in ("daic", "edaic") else dataset_kind
     out = []
     for row in rows:
@@ -138,18 +149,20 @@ def report_rows(
         out.append({
             "table": row.table, "model": row.label, "task": row.task, "run": row.run.key(),
             "micro_f1": figures.pop("micro_f1"), "macro_f1": figures.pop("macro_f1"),
-            "paper_micro_f1": PAPER_FIGURES.get((paper_kind, row.label, row.task)),
-            **figures,
+            "paper_micro_f1": PAPER_FIGURES.get((paper_kind, row.run.key(), row.task)),
+            **figures, **({} if epochs is None else {"epochs": epochs}),
         })
     return out
 
 
 def paired_differences(results: Results) -> list[str]:
-    """Per-seed paired test micro-F1 differences (percentage points) for COMPARISONS."""
+    """Per-seed paired test micro-F1 differences (percentage points) for COMPARISONS, from the
+    unrounded scores (only the result is rounded)."""
     lines = []
     for label, better, worse, task in COMPARISONS:
         ours, theirs = _per_seed(results.get(better.key())), _per_seed(results.get(worse.key()))
-        pairs = [(_figure(a, task), _figure(b, task)) for a, b in zip(ours, theirs, strict=False)]
+        pairs = [(_raw_figure(a, task), _raw_figure(b, task))
+                 for a, b in zip(ours, theirs, strict=False)]
         diffs = [a - b for a, b in pairs if a is not None and b is not None]
         if not diffs:
             continue
@@ -181,13 +194,17 @@ def _ci(row: dict[str, Any]) -> str:
     return "—" if low is None or high is None else f"{low:.1f}–{high:.1f}"
 
 
-def to_markdown(dataset: str, rows: list[dict[str, Any]], notes: list[str]) -> str:
+def to_markdown(dataset: str, rows: list[dict[str, Any]], notes: list[str],
+                epochs: int | None = None) -> str:
     seeds = max((r.get("seeds") or 1 for r in rows), default=1)
+    trained = ("" if epochs is None else
+               f" Each run trained for at most {epochs} epoch(s) (early stopping on dev may end "
+               "it sooner).")
     lines = [f"# Paper suite on `{dataset}`", "",
              "Test-split micro-F1 and macro-F1 (%), ours beside the paper's (Zhang et al., BIBM "
              f"2021) where it states one: mean ± sd over {seeds} seed(s); the 95 % interval is "
              "the test-row bootstrap, averaged over seeds; dev micro-F1 is the split that "
-             "chose each run's epoch. Tuning used dev splits only.", ""]
+             f"chose each run's epoch. Tuning used dev splits only.{trained}", ""]
     for table in dict.fromkeys(r["table"] for r in rows):
         lines += [f"## Table {table}", "",
                   "| model | task | micro-F1 | 95% CI | macro-F1 | dev micro-F1 | "

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from amm_core.analysis import session_outcomes, value_order
+from amm_core.analysis_compare import session_mcnemar
 from amm_core.cli.analysis_data import (
     SLICE_TITLES,
     Case,
@@ -67,15 +69,26 @@ class ErrorAnalysis:
     confusion: list[list[int]]
     calibration: dict[str, Any]
     slices: list[dict[str, Any]]
+    sessions: list[dict[str, Any]] = field(default_factory=list)  # DAIC: session_outcomes
+
+    @property
+    def per_session(self) -> dict[str, Any] | None:
+        """The per-session scores (DAIC: utterance probabilities averaged per session)."""
+        return self.metrics.get("per_session") if self.sessions else None
 
 
 def error_analysis(workspace: Workspace, run: str, task: str, split: str) -> ErrorAnalysis:
-    """Everything the Error analysis page shows for one run, task and split (or ALL_SPLITS)."""
+    """Everything the Error analysis page shows for one run, task and split (or ALL_SPLITS),
+    with one outcome per DAIC session when the cases have sessions."""
     cases = load_run_cases(workspace, run, task, split_value(split))
     summary = run_summary(cases)
+    groups = cases.groups()
+    sessions = ([] if groups is None or "per_session" not in summary["metrics"] else
+                session_outcomes(groups, cases.y_true(), cases.probs(), cases.labels))
     return ErrorAnalysis(cases=cases, metrics=summary["metrics"],
                          confusion=summary["confusion"]["matrix"],
-                         calibration=summary["calibration"], slices=summary["slices"])
+                         calibration=summary["calibration"], slices=summary["slices"],
+                         sessions=sessions)
 
 
 @dataclass
@@ -123,7 +136,7 @@ def slice_options(cases: RunCases) -> dict[str, list[str]]:
     for name in SLICE_FILTERS:
         if name == "session" and not cases.has_sessions():
             continue
-        out[name] = sorted({str(getattr(c, name)) for c in cases.cases})
+        out[name] = sorted({str(getattr(c, name)) for c in cases.cases}, key=value_order)
     return out
 
 
@@ -150,6 +163,13 @@ class Comparison:
     deltas: dict[str, Any]
     slice_deltas: list[dict[str, Any]]
     flips: dict[str, list[tuple[Case, Case]]]
+    session_mcnemar: dict[str, Any] | None = None  # DAIC: the test on per-session predictions
+
+    @property
+    def utterances(self) -> bool:
+        """Whether the rows are DAIC utterances (McNemar's row test then assumes them
+        independent, which those of one session are not)."""
+        return self.session_mcnemar is not None
 
 
 def compare_tasks(workspace: Workspace, run_a: str, run_b: str) -> list[str]:
@@ -161,10 +181,14 @@ def compare_runs(workspace: Workspace, run_a: str, run_b: str, task: str,
     """Runs A and B on the same task and split: flips, McNemar's test, deltas per slice."""
     a, b = load_pair(workspace, run_a, run_b, task, split_value(split))
     summary = compare_summary(a, b)
+    groups = a.groups()
+    sessions = (None if groups is None else
+                session_mcnemar(a.y_true(), a.probs(), b.probs(), groups))
     return Comparison(a=a, b=b, metrics_a=run_summary(a, bootstrap=0)["metrics"],
                       metrics_b=run_summary(b, bootstrap=0)["metrics"],
                       mcnemar=summary["mcnemar"], deltas=summary["deltas"],
-                      slice_deltas=summary["slice_deltas"], flips=flip_cases(a, b))
+                      slice_deltas=summary["slice_deltas"], flips=flip_cases(a, b),
+                      session_mcnemar=sessions)
 
 
 def slice_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -181,8 +205,16 @@ def delta_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row = {"slice": r["slice"], "value": r["value"], "cases": r["n"]}
         for metric, title in (("accuracy", "accuracy"), ("macro_f1", "macro F1")):
             d = r[metric]
-            row[f"{title} A−B"] = d["delta"]
+            row[f"{title} A−B"] = None if d["delta"] is None else round(d["delta"], 3)
             row[f"{title} 95 % interval"] = ("—" if d["interval"] is None else
                                              f"[{d['interval'][0]:+.3f}, {d['interval'][1]:+.3f}]")
         out.append(row)
     return out
+
+
+def session_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Misclassified sessions (from ErrorAnalysis.sessions), most confident first."""
+    wrong = sorted((r for r in rows if not r["correct"]), key=lambda r: -r["confidence"])
+    return [{"session": r["session"], "utterances": r["utterances"], "true": r["true"],
+             "predicted": r["predicted"], "confidence": round(r["confidence"], 3)}
+            for r in wrong]

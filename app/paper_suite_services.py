@@ -21,7 +21,7 @@ REPORT_FOLDER_SUFFIX, REPORT_CSV = "-paper", "report.csv"
 @dataclass
 class SuiteResult:
     dataset: str
-    source: str  # "runs (seed S)" or the report file
+    source: str  # "runs (seed S[, N epochs])" or the report file
     tables: dict[str, list[dict[str, Any]]]
     missing: list[str] = field(default_factory=list)  # grid runs not (yet) completed
 
@@ -35,8 +35,8 @@ def _seed_of(name: str, prefix: str) -> int | None:
     return int(rest) if name.startswith(prefix) and rest.isdigit() else None
 
 
-def _latest_suite(runs: list[Any], dataset: str) -> tuple[int, dict[str, dict[str, Any]]] | None:
-    """(seed, grid key -> test/dev metrics) of the dataset's most recently finished suite."""
+def _latest_suite(runs: list[Any], dataset: str) -> tuple[int, dict[str, Any]] | None:
+    """(seed, grid key -> completed run) of the dataset's most recently finished suite."""
     by_seed: dict[int, dict[str, Any]] = {}
     for grid_run in suite_runs():
         prefix = f"exp-{dataset}-{grid_run.key()}-s"
@@ -47,7 +47,13 @@ def _latest_suite(runs: list[Any], dataset: str) -> tuple[int, dict[str, dict[st
     if not by_seed:
         return None
     seed = max(by_seed, key=lambda s: max(str(r.finished_at) for r in by_seed[s].values()))
-    return seed, {key: dict(run.metrics or {}) for key, run in by_seed[seed].items()}
+    return seed, by_seed[seed]
+
+
+def _epochs(runs: list[Any]) -> str:
+    """", N epochs" when every run records the same epochs (`amm experiment` sees to that)."""
+    found = {((run.config or {}).get("train") or {}).get("epochs") for run in runs}
+    return f", {found.pop()} epochs" if len(found) == 1 and None not in found else ""
 
 
 def _tables(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -87,9 +93,10 @@ def suite_results(workspace: Workspace) -> list[SuiteResult]:
         latest = _latest_suite(runs, name)
         if latest is None:
             continue
-        seed, results = latest
+        seed, done = latest
+        results = {key: dict(run.metrics or {}) for key, run in done.items()}
         missing = [g.key() for g in suite_runs() if g.key() not in results]
-        found.append(SuiteResult(name, f"runs (seed {seed})",
+        found.append(SuiteResult(name, f"runs (seed {seed}{_epochs(list(done.values()))})",
                                  _tables(report_rows(kind, results)), missing))
     covered = {r.dataset for r in found}
     for path in sorted(workspace.settings.runs_dir.glob(f"*{REPORT_FOLDER_SUFFIX}/{REPORT_CSV}")):

@@ -86,3 +86,23 @@ def test_slice_with_only_unlabelled_rows_is_absent_and_lengths_must_match():
 ])
 def test_caption_length_buckets(words, bucket):
     assert caption_length_bucket(words) == bucket
+
+
+def test_caption_length_slices_come_in_word_order_not_alphabetical():
+    values = ["16-30 words", "1-5 words", "over 30 words", "6-15 words", "no text"]
+    rows = slice_metrics([0] * 5, [0] * 5, ["a", "b"], {"caption length": values})
+    assert [r["value"] for r in rows] == ["no text", "1-5 words", "6-15 words", "16-30 words",
+                                          "over 30 words"]
+
+
+def test_session_outcomes_average_each_sessions_utterances():
+    from amm_core.analysis import session_outcomes
+
+    # session A: utterances .45, .45, .99 average .63 -> "y" (right); B: .9, .2 -> .55 "y"
+    # (wrong: B is "x"); an unlabelled utterance of C leaves C out.
+    probs = [[0.55, 0.45], [0.55, 0.45], [0.01, 0.99], [0.1, 0.9], [0.8, 0.2], [0.5, 0.5]]
+    rows = session_outcomes(["A", "A", "A", "B", "B", "C"], [1, 1, 1, 0, 0, -100], probs,
+                            ["x", "y"])
+    assert [(r["session"], r["utterances"], r["true"], r["predicted"], r["correct"])
+            for r in rows] == [("A", 3, "y", "y", True), ("B", 2, "x", "y", False)]
+    assert rows[1]["confidence"] == pytest.approx(0.55)

@@ -109,3 +109,46 @@ def test_slice_deltas_by_hand():
 def test_no_scored_row_gives_empty_deltas():
     result = paired_deltas([-100, -100], [0, 1], [1, 0], ["x", "y"])
     assert result["accuracy"] == {"a": None, "b": None, "delta": None, "interval": None}
+
+
+def _sessions_that_cancel_out() -> dict:
+    """8 DAIC-like sessions of 4 utterances: in each, A alone is right on one utterance and B
+    alone on another, so every session's accuracy difference is exactly 0."""
+    true, a, b, groups = [], [], [], []
+    for s in range(8):
+        true += [0, 1, 0, 1]
+        a += [0, 0, 0, 1]  # right on utterances 0, 2, 3
+        b += [1, 1, 0, 1]  # right on utterances 1, 2, 3
+        groups += [f"s{s}"] * 4
+    return {"true": true, "a": a, "b": b, "groups": groups}
+
+
+def test_slice_intervals_resample_sessions_like_the_headline():
+    d = _sessions_that_cancel_out()
+    headline = paired_deltas(d["true"], d["a"], d["b"], ["x", "y"], n=200, groups=d["groups"])
+    assert headline["accuracy"]["interval"] == [0.0, 0.0]
+    slices = {"gender": ["male"] * len(d["true"])}  # one slice holding every case
+    row = slice_deltas(d["true"], d["a"], d["b"], ["x", "y"], slices, n=200,
+                       groups=d["groups"])[0]
+    assert row["accuracy"]["interval"] == headline["accuracy"]["interval"]
+    # slices that carry their rows' sessions (RunCases.slices() on DAIC) resample them too
+    from amm_core.analysis import Slices
+
+    carried = slice_deltas(d["true"], d["a"], d["b"], ["x", "y"],
+                           Slices(slices, groups=d["groups"]), n=200)[0]
+    assert carried["accuracy"]["interval"] == [0.0, 0.0]
+    one_session = slice_deltas(d["true"], d["a"], d["b"], ["x", "y"],
+                               {"DAIC session": d["groups"]}, n=50, groups=d["groups"])
+    assert all(r["accuracy"]["interval"] is None for r in one_session)  # nothing to resample
+    rows_only = slice_deltas(d["true"], d["a"], d["b"], ["x", "y"], slices, n=200)[0]
+    assert rows_only["accuracy"]["interval"][0] < 0 < rows_only["accuracy"]["interval"][1]
+
+
+def test_tiny_p_values_keep_their_precision_and_read_as_below_the_display_floor():
+    from amm_core.analysis_compare import p_phrase, p_text
+
+    p = mcnemar_from_counts(60, 2)["p_value"]
+    assert 0 < p < 1e-9  # not rounded away to 0.0
+    assert p_text(p) == "< 0.0001"
+    assert p_text(0.01234) == "0.0123" and p_text(1.0) == "1.0000"
+    assert (p_phrase(p), p_phrase(0.5)) == ("p < 0.0001", "p = 0.5000")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from amm_core.analysis import caption_length_bucket
+from amm_core.analysis import Slices, caption_length_bucket
 from amm_core.cli.output import CommandError
 from amm_core.cli.storage import Workspace
 from amm_core.metrics import IGNORE_INDEX
@@ -77,10 +77,12 @@ class RunCases:
         return np.array([[c.probabilities.get(name, 0.0) for name in self.labels]
                          for c in self.cases], dtype=float).reshape(len(self.cases), -1)
 
-    def slices(self) -> dict[str, list[str]]:
-        """{slice: one value per case}; the DAIC session only on DAIC-style datasets."""
+    def slices(self) -> Slices:
+        """{slice: one value per case}; the DAIC session only on DAIC-style datasets. The
+        mapping carries `groups()`, so per-slice intervals of DAIC cases resample sessions."""
         names = [s for s in SLICES if s != "session" or self.has_sessions()]
-        return {SLICE_TITLES[s]: [str(getattr(c, s)) for c in self.cases] for s in names}
+        return Slices({SLICE_TITLES[s]: [str(getattr(c, s)) for c in self.cases] for s in names},
+                      groups=self.groups())
 
     def has_sessions(self) -> bool:
         return any(c.session != "none" for c in self.cases)
@@ -212,6 +214,28 @@ def load_pair(workspace: Workspace, run_a: str, run_b: str, task: str,
     if ids_a != ids_b:
         where = f"split '{split}'" if split else "the dataset"
         raise CommandError(f"runs '{run_a}' and '{run_b}' have predictions for different "
-                           f"samples of {where} ({len(ids_a)} vs {len(ids_b)}); re-run "
-                           f"`amm predict` so both cover the same split")
+                           f"samples of {where} ({len(ids_a)} vs {len(ids_b)}); "
+                           + _pair_remedy(workspace, a, b, task))
     return a, b
+
+
+def _pair_remedy(workspace: Workspace, a: RunCases, b: RunCases, task: str) -> str:
+    """What makes two runs comparable: a split on which both have every prediction, else
+    training a run again (only training stores a run's predictions; `amm predict --dataset`
+    does not)."""
+    def by_split(run: str) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for case in load_run_cases(workspace, run, task, ALL_SPLITS).cases:
+            found.setdefault(case.split, []).append(case.sample_id)
+        return found
+
+    split_a, split_b = by_split(a.run), by_split(b.run)
+    shared = [s for s in ("test", "dev", "train", *sorted(split_a))
+              if s in split_a and split_a[s] == split_b.get(s) and s != a.split]
+    fewer = min((a, b), key=lambda r: len(r.cases)).run
+    behind = f"'{fewer}'" if len(a.cases) != len(b.cases) else "the older run"
+    again = f"train {behind} again under a new name so both predict the same samples"
+    if shared:
+        picks = " or ".join(dict.fromkeys(shared))
+        return f"pick a split they both cover in full ({picks}), or {again}"
+    return again

@@ -1,5 +1,10 @@
 """`amm experiment --dataset NAME --suite paper`: train the Tables III-V grid, write a Markdown
-and CSV report beside the paper's figures."""
+and CSV report beside the paper's figures.
+
+A grid run is named `exp-DATASET-KEY-sSEED`. A completed run of that name is reused only when
+it was trained with what this request asks (epochs, seed, variant, task, modalities); otherwise
+the command refuses before training anything, naming the run and the difference: the report
+must never show figures of other settings than it states."""
 
 from __future__ import annotations
 
@@ -44,17 +49,19 @@ def run_experiment(args: argparse.Namespace, out: Output) -> dict[str, Any]:
             raise CommandError(f"unknown dataset '{args.dataset}'")
         kind = dataset.kind
     seeds = list(dict.fromkeys(args.seeds or [args.seed]))
+    epochs = _requested_epochs(kind, args.epochs)
     results: dict[str, list[dict[str, Any]]] = {}
     notes: list[str] = []
     grid, skipped = _learnable_runs(workspace, args.dataset, suite_runs())
     if skipped:
         notes.append(f"not trained, no {' or '.join(skipped)} label in the train split: "
                      "those single-task rows are empty")
+    reused = _reusable(workspace, args.dataset, grid, seeds, epochs)
     for seed in seeds:
         for grid_run in grid:
-            metrics = _run_one(workspace, args, grid_run, seed, out)
+            metrics = _run_one(workspace, args, grid_run, seed, out, reused)
             results.setdefault(grid_run.key(), []).append(metrics)
-    rows = report_rows(kind, results)
+    rows = report_rows(kind, results, epochs=epochs)
     notes += paired_differences(results)
     if not any(r["micro_f1"] is not None for r in rows if r["task"] == "emotion"):
         notes.append("no emotion labels on the test split: emotion rows are empty")
@@ -62,11 +69,73 @@ def run_experiment(args: argparse.Namespace, out: Output) -> dict[str, Any]:
         notes += _demo_ceiling(workspace, args.dataset)
     folder = args.out or workspace.settings.runs_dir / f"{args.dataset}-paper"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.md").write_text(to_markdown(args.dataset, rows, notes), encoding="utf-8")
+    (folder / "report.md").write_text(to_markdown(args.dataset, rows, notes, epochs=epochs),
+                                      encoding="utf-8")
     (folder / "report.csv").write_text(to_csv(rows), encoding="utf-8")
-    return {"dataset": args.dataset, "suite": args.suite, "seeds": seeds,
-            "runs": len(results) * len(seeds), "rows": rows,
+    return {"dataset": args.dataset, "suite": args.suite, "seeds": seeds, "epochs": epochs,
+            "runs": len(results) * len(seeds), "reused": sorted(reused), "rows": rows,
             "report": str(folder / "report.md"), "csv": str(folder / "report.csv")}
+
+
+def _requested_epochs(kind: str, epochs: int | None) -> int:
+    """The epochs each grid run trains for: --epochs, else the dataset's Table II preset."""
+    from amm_core.config import resolve_config
+
+    return resolve_config(kind, {"train": {"epochs": epochs}} if epochs else {}).train.epochs
+
+
+def _wanted(grid_run: Any, seed: int, epochs: int) -> dict[str, Any]:
+    """The settings this command chooses for one grid run, as its stored config spells them."""
+    return {"epochs": epochs, "seed": seed, "variant": grid_run.variant, "task": grid_run.task,
+            "modalities": grid_run.modalities}
+
+
+def _stored(config: dict[str, Any] | None) -> dict[str, Any]:
+    train, model = (config or {}).get("train") or {}, (config or {}).get("model") or {}
+    return {"epochs": train.get("epochs"), "seed": train.get("seed"),
+            **{key: model.get(key) for key in ("variant", "task", "modalities")}}
+
+
+def _difference(have: dict[str, Any], want: dict[str, Any]) -> str | None:
+    """"1 epoch(s), not 2" for the first setting that differs; None when all agree."""
+    for key, wanted in want.items():
+        if have.get(key) != wanted:
+            if have.get(key) is None:
+                return f"{key} not recorded (this request: {wanted})"
+            if key == "epochs":
+                return f"{have[key]} epoch(s), not {wanted}"
+            return f"{key} {have[key]}, not {wanted}"
+    return None
+
+
+def _reusable(workspace: Any, dataset: str, grid: list[Any], seeds: list[int],
+              epochs: int) -> set[str]:
+    """The names of the completed grid runs that can stand for this request; CommandError
+    (one line, before anything is trained) when a completed one was trained otherwise."""
+    reused: set[str] = set()
+    stale: list[tuple[str, str, dict[str, Any]]] = []
+    with workspace.sessions() as session:
+        for seed in seeds:
+            for grid_run in grid:
+                name = f"exp-{dataset}-{grid_run.key()}-s{seed}"
+                done = crud.get_run(session, name)
+                if done is None or done.status != "completed":
+                    continue
+                have = _stored(done.config)
+                differs = _difference(have, _wanted(grid_run, seed, epochs))
+                if differs is None:
+                    reused.add(name)
+                else:
+                    stale.append((name, differs, have))
+    if stale:
+        name, differs, have = stale[0]
+        more = f" ({len(stale) - 1} more of the grid's runs differ too)" if len(stale) > 1 else ""
+        same = f"run again with --epochs {have['epochs']} to reuse them, or " if (
+            have["epochs"] is not None and have["epochs"] != epochs) else ""
+        raise CommandError(f"completed grid run '{name}' was trained with {differs}{more}; "
+                           f"{same}delete them with `amm admin delete-run NAME --actor ADMIN` "
+                           "so that the grid is trained afresh")
+    return reused
 
 
 def _learnable_runs(workspace: Any, dataset: str, runs: list[Any]) -> tuple[list[Any], list[str]]:
@@ -97,16 +166,17 @@ def _demo_ceiling(workspace: Any, dataset_name: str) -> list[str]:
 
 
 def _run_one(workspace: Any, args: argparse.Namespace, grid_run: Any, seed: int,
-             out: Output) -> dict[str, Any]:
-    """One grid run for one seed: reuse a completed run of that name, else train it."""
+             out: Output, reused: set[str]) -> dict[str, Any]:
+    """One grid run for one seed: a completed run of that name that `_reusable` accepted,
+    else train it (resuming an unfinished one)."""
     from amm_core.cli.training import TrainRequest, train_run
 
     name = f"exp-{args.dataset}-{grid_run.key()}-s{seed}"
+    if name in reused:
+        out.progress(f"experiment: {name} (reused: completed with the same settings)")
+        with workspace.sessions() as session:
+            return dict(crud.get_run(session, name).metrics or {})
     out.progress(f"experiment: {name}")
-    with workspace.sessions() as session:
-        done = crud.get_run(session, name)
-        if done is not None and done.status == "completed":
-            return dict(done.metrics or {})
     request = TrainRequest(dataset=args.dataset, variant=grid_run.variant, task=grid_run.task,
                            modalities=grid_run.modalities, epochs=args.epochs, seed=seed,
                            name=name, resume=True)

@@ -1,6 +1,7 @@
 """`amm report --run A [--compare B] [--split S] [--task T] --out DIR`: a self-contained HTML
-error-analysis report (metrics, confusion matrices, calibration, per-slice metrics, flips and
-McNemar's test against B, top label issues, a gallery of misclassified cases) plus report.json.
+error-analysis report (metrics, confusion matrices, calibration, per-slice metrics, DAIC
+per-session results, flips (all of them) and McNemar's test against B, top label issues, a
+gallery of misclassified cases) plus report.json.
 
 Everything is checked and computed before anything is written; the folder is written under a
 temporary name next to DIR and renamed into place, so a failure leaves nothing partial.
@@ -17,6 +18,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from amm_core.analysis import session_outcomes
+from amm_core.analysis_compare import session_mcnemar
 from amm_core.cli import report_html as html
 from amm_core.cli.analysis_data import (
     RunCases,
@@ -36,7 +39,6 @@ REPORT_FILE = "index.html"
 JSON_FILE = "report.json"  # also marks a folder as an earlier report that may be replaced
 TASK_CHOICES = ("depression", "emotion")
 SPLIT_CHOICES = ("train", "dev", "test", "all")
-FLIPS_SHOWN = 30
 LABEL_ISSUES_SHOWN = 15
 
 
@@ -123,6 +125,7 @@ def _task_section(workspace, args: argparse.Namespace, task: str, split: str | N
             f"<p>Expected calibration error: <b>{html.fmt(summary['calibration']['ece'])}</b> "
             f"({summary['calibration']['n_bins']} equal-width confidence bins).</p>",
             "<h3>Per-slice metrics</h3>", html.slices_table(summary["slices"])]
+    body += _sessions_section(cases, summary["metrics"], result)
     if other is not None:
         body += _compare_section(cases, other, result)
     body += _label_issues_section(cases, result)
@@ -132,17 +135,43 @@ def _task_section(workspace, args: argparse.Namespace, task: str, split: str | N
     return body
 
 
+def _sessions_section(cases: RunCases, metrics: dict[str, Any],
+                      result: dict[str, Any]) -> list[str]:
+    """DAIC: the per-session scores `amm evaluate` gives (utterance probabilities averaged per
+    session), their confusion matrix and the misclassified sessions; nothing elsewhere."""
+    scores, groups = metrics.get("per_session"), cases.groups()
+    if not scores or groups is None:
+        return []
+    rows = session_outcomes(groups, cases.y_true(), cases.probs(), cases.labels)
+    result.setdefault("sessions", {})[cases.task] = rows
+    wrong = sorted((r for r in rows if not r["correct"]), key=lambda r: -r["confidence"])
+    return ["<h3>Per session</h3>",
+            "<p class='note'>Each session's prediction is the argmax of its utterances' mean "
+            "probabilities; intervals resample sessions.</p>",
+            html.metrics_table(scores, unit="labelled sessions"),
+            html.confusion_table(cases.labels, scores["confusion"]),
+            f"<h4>Misclassified sessions ({len(wrong)} of {len(rows)})</h4>",
+            html.sessions_table(wrong)]
+
+
 def _compare_section(a: RunCases, b: RunCases, result: dict[str, Any]) -> list[str]:
     summary = compare_summary(a, b)
     other = run_summary(b, bootstrap=0)
-    for key in ("flips", "mcnemar", "deltas", "slice_deltas"):
-        result.setdefault(key, {})[a.task] = summary[key]
+    groups = a.groups()
+    summary["mcnemar"]["unit"] = "row" if groups is None else "utterance"
+    if groups is not None:  # DAIC: the row test counts utterances; add the per-session one
+        summary["session_mcnemar"] = session_mcnemar(a.y_true(), a.probs(), b.probs(), groups)
+    for key in ("flips", "mcnemar", "session_mcnemar", "deltas", "slice_deltas"):
+        if key in summary:
+            result.setdefault(key, {})[a.task] = summary[key]
     result.setdefault("compare_metrics", {})[a.task] = other["metrics"]
     result.setdefault("compare_confusion", {})[a.task] = other["confusion"]
     pairs = flip_cases(a, b)
     deltas = summary["deltas"]
-    return [f"<h3>Compared with {escape(b.run)}</h3>",
-            html.mcnemar_text(summary["mcnemar"], a.run, b.run),
+    tests = ([html.mcnemar_text(summary["mcnemar"], a.run, b.run, "utterances"),
+              html.mcnemar_text(summary["session_mcnemar"], a.run, b.run, "sessions")]
+             if groups is not None else [html.mcnemar_text(summary["mcnemar"], a.run, b.run)])
+    return [f"<h3>Compared with {escape(b.run)}</h3>", *tests,
             f"<p>Accuracy {escape(a.run)} − {escape(b.run)}: "
             f"{html.delta_cell(deltas['accuracy'])}; macro F1: "
             f"{html.delta_cell(deltas['macro_f1'])} (95 % paired bootstrap).</p>",
@@ -150,10 +179,10 @@ def _compare_section(a: RunCases, b: RunCases, result: dict[str, Any]) -> list[s
             html.confusion_table(b.labels, other["confusion"]["matrix"]),
             f"<h4>{escape(a.run)} right, {escape(b.run)} wrong "
             f"({len(pairs['a_right_b_wrong'])})</h4>",
-            html.flips_table(pairs["a_right_b_wrong"], a.run, b.run, FLIPS_SHOWN),
+            html.flips_table(pairs["a_right_b_wrong"], a.run, b.run),
             f"<h4>{escape(b.run)} right, {escape(a.run)} wrong "
             f"({len(pairs['b_right_a_wrong'])})</h4>",
-            html.flips_table(pairs["b_right_a_wrong"], a.run, b.run, FLIPS_SHOWN),
+            html.flips_table(pairs["b_right_a_wrong"], a.run, b.run),
             "<h4>Per-slice deltas</h4>", html.slice_deltas_table(summary["slice_deltas"])]
 
 

@@ -9,6 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from amm_core.analysis_compare import p_phrase
 from amm_core.cli.analysis_data import Case
 
 THUMBNAIL_PX = 160
@@ -49,14 +50,14 @@ def table(headers: list[str], rows: list[list[str]], left: int = 1) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def metrics_table(metrics: dict[str, Any]) -> str:
+def metrics_table(metrics: dict[str, Any], unit: str = "labelled cases") -> str:
     intervals = metrics.get("intervals", {})
     rows = []
     for name in SCORE_NAMES:
         low_high = intervals.get(name)
         ci = "—" if not low_high else f"[{low_high[0]:.3f}, {low_high[1]:.3f}]"
         rows.append([escape(name), fmt(metrics.get(name)), ci])
-    return (f"<p>{metrics.get('n', 0)} labelled cases.</p>"
+    return (f"<p>{metrics.get('n', 0)} {escape(unit)}.</p>"
             + table(["metric", "value", "95 % bootstrap interval"], rows))
 
 
@@ -150,15 +151,15 @@ def gallery(cases: list[Case]) -> str:
     return "<div class='gallery'>" + "".join(case_card(c) for c in cases) + "</div>"
 
 
-def flips_table(pairs: list[tuple[Case, Case]], run_a: str, run_b: str, limit: int) -> str:
+def flips_table(pairs: list[tuple[Case, Case]], run_a: str, run_b: str) -> str:
+    """Every flip, one text row each (the Compare page shows the first few and points here)."""
     if not pairs:
         return "<p class='note'>None.</p>"
     rows = [[escape(a.external_id), escape(str(a.true)), escape(a.predicted),
              probabilities_line(a), escape(b.predicted), probabilities_line(b)]
-            for a, b in pairs[:limit]]
-    more = f"<p class='note'>… and {len(pairs) - limit} more.</p>" if len(pairs) > limit else ""
+            for a, b in pairs]
     return table(["case", "true", f"{run_a} predicted", f"{run_a} probabilities",
-                  f"{run_b} predicted", f"{run_b} probabilities"], rows, left=6) + more
+                  f"{run_b} predicted", f"{run_b} probabilities"], rows, left=6)
 
 
 def slices_table(rows: list[dict[str, Any]]) -> str:
@@ -174,8 +175,11 @@ def signed(value: float) -> str:
 
 
 def delta_cell(delta: dict[str, Any]) -> str:
+    """+d [low, high]; no interval (a slice inside one DAIC session) shows as [—]."""
     if delta["delta"] is None:
         return "—"
+    if delta["interval"] is None:
+        return f"{signed(delta['delta'])} [—]"
     low, high = delta["interval"]
     return f"{signed(delta['delta'])} [{signed(low)}, {signed(high)}]"
 
@@ -186,9 +190,24 @@ def slice_deltas_table(rows: list[dict[str, Any]]) -> str:
                    delta_cell(r["accuracy"]), delta_cell(r["macro_f1"])] for r in rows], left=2)
 
 
-def mcnemar_text(result: dict[str, Any], run_a: str, run_b: str) -> str:
+def mcnemar_text(result: dict[str, Any], run_a: str, run_b: str,
+                 unit: str = "cases") -> str:
+    """One sentence; unit "utterances" (DAIC) says the test treats them as independent."""
     stat = "" if result["statistic"] is None else f", statistic {result['statistic']:.3f}"
-    return (f"<p>McNemar's test ({escape(result['method'])}{stat}): {escape(run_a)} right and "
+    caveat = ("; it assumes the utterances are independent, which those of one session are "
+              "not" if unit == "utterances" else "")
+    level = {"utterances": "Utterance-level McNemar's test",
+             "sessions": "Session-level McNemar's test"}.get(unit, "McNemar's test")
+    return (f"<p>{level} ({escape(result['method'])}{stat}{caveat}): {escape(run_a)} right and "
             f"{escape(run_b)} wrong on {result['a_right_b_wrong']}, the reverse on "
-            f"{result['b_right_a_wrong']} of {result['n']} cases; "
-            f"<b>p = {result['p_value']:.4f}</b>.</p>")
+            f"{result['b_right_a_wrong']} of {result['n']} {unit}; "
+            f"<b>{p_phrase(result['p_value'])}</b>.</p>")
+
+
+def sessions_table(rows: list[dict[str, Any]]) -> str:
+    """Sessions with their utterance count, true label, prediction (mean probabilities)."""
+    if not rows:
+        return "<p class='note'>None.</p>"
+    return table(["session", "utterances", "true", "predicted", "confidence"],
+                 [[escape(r["session"]), str(r["utterances"]), escape(r["true"]),
+                   escape(r["predicted"]), fmt(r["confidence"], 2)] for r in rows], left=1)

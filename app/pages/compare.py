@@ -4,6 +4,7 @@ intervals (e.g. AMM multi-task vs a single-task run, as in the paper's Fig. 3)."
 
 import streamlit as st
 
+from amm_core.analysis_compare import p_phrase, p_text
 from amm_core.cli.output import CommandError
 from app import analysis_services as svc
 from app import deps
@@ -60,10 +61,24 @@ figures[2].metric("A − B accuracy", "—" if delta["delta"] is None else f"{de
                   help="95 % paired bootstrap interval: " + (
                       "—" if delta["interval"] is None else
                       f"[{delta['interval'][0]:+.3f}, {delta['interval'][1]:+.3f}]"))
-figures[3].metric("McNemar p-value", f"{test['p_value']:.4f}")
-st.caption(f"McNemar's test ({test['method']}) on {test['discordant']} discordant case(s) of "
-           f"{test['n']}: A right and B wrong {test['a_right_b_wrong']}, the reverse "
-           f"{test['b_right_a_wrong']}.")
+if result.utterances:  # DAIC: the row test counts utterances, which are not independent
+    sessions = result.session_mcnemar
+    figures[3].metric("McNemar p-value (utterance-level)", p_text(test["p_value"]),
+                      help="Treats the utterances as independent, which those of one session "
+                           "are not: read it with care.")
+    st.caption(f"Utterance-level McNemar's test ({test['method']}; it assumes the utterances "
+               f"are independent, which those of one session are not) on "
+               f"{test['discordant']} discordant utterance(s) of {test['n']}: A right and B "
+               f"wrong {test['a_right_b_wrong']}, the reverse {test['b_right_a_wrong']}. "
+               f"Per session (mean utterance probabilities): A right and B wrong "
+               f"{sessions['a_right_b_wrong']}, the reverse {sessions['b_right_a_wrong']} of "
+               f"{sessions['n']} sessions, {p_phrase(sessions['p_value'])} "
+               f"({sessions['method']}).")
+else:
+    figures[3].metric("McNemar p-value", p_text(test["p_value"]))
+    st.caption(f"McNemar's test ({test['method']}) on {test['discordant']} discordant case(s) "
+               f"of {test['n']}: A right and B wrong {test['a_right_b_wrong']}, the reverse "
+               f"{test['b_right_a_wrong']}.")
 
 left, right = st.columns(2)
 for column, key, title in ((left, "a_right_b_wrong", "A right, B wrong"),

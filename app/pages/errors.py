@@ -1,5 +1,5 @@
 """Error analysis: a run's confusion matrix (click a cell to list its cases), a case browser with
-filters, calibration and per-slice metrics."""
+filters, calibration, per-slice metrics and, on DAIC, the per-session results."""
 
 import streamlit as st
 
@@ -41,6 +41,33 @@ def on_chart_select() -> None:
     cell = selected_cell(st.session_state.get("err_confusion"))
     if cell is not None:
         pick_cell(*cell)
+
+
+def show_sessions(analysis: svc.ErrorAnalysis) -> None:
+    """DAIC: the per-session scores `amm evaluate` gives, their confusion matrix and the
+    misclassified sessions."""
+    scores = analysis.per_session
+    st.subheader("Per session", anchor=False)
+    st.caption("Each session's prediction is the argmax of its utterances' mean probabilities; "
+               "its intervals resample sessions.")
+    row = st.columns(4)
+    row[0].metric("Labelled sessions", scores["n"])
+    for column, (name, title) in zip(row[1:], (("accuracy", "Session accuracy"),
+                                               ("macro_f1", "Session macro F1"),
+                                               ("micro_f1", "Session micro F1")), strict=True):
+        column.metric(title, "—" if scores[name] is None else f"{scores[name]:.3f}")
+    matrix, wrong = st.columns(2)
+    with matrix:
+        st.plotly_chart(confusion_figure(analysis.cases.labels, scores["confusion"],
+                                         title="Per-session confusion matrix"),
+                        key="err_session_confusion")
+    with wrong:
+        rows = svc.session_rows(analysis.sessions)
+        st.markdown(f"**Misclassified sessions** ({len(rows)} of {len(analysis.sessions)})")
+        if rows:
+            st.dataframe(rows, hide_index=True, key="err_sessions")
+        else:
+            st.caption("None.")
 
 
 def on_cell_box() -> None:
@@ -89,6 +116,8 @@ with matrix_col:
                     on_select=on_chart_select, selection_mode="points")
 with calib_col:
     st.plotly_chart(reliability_figure(analysis.calibration), key="err_calibration")
+if analysis.per_session:
+    show_sessions(analysis)
 
 st.subheader("Cases", anchor=False)
 cells = [ANY_CELL] + [cell_name(t, p) for t in labels for p in labels]

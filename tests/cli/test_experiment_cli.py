@@ -14,11 +14,10 @@ from amm_core.experiment import (
     suite_runs,
     to_markdown,
 )
-from tests.cli.helpers import amm_json
-
-pytestmark = pytest.mark.slow
+from tests.cli.helpers import amm_json, import_small_mgid
 
 
+@pytest.mark.slow
 def test_paper_suite_report(trained_home, tmp_path, capsys):
     home = tmp_path / "home"
     shutil.copytree(trained_home["home"], home)  # features already cached
@@ -34,10 +33,12 @@ def test_paper_suite_report(trained_home, tmp_path, capsys):
     text = (out_dir / "report.md").read_text(encoding="utf-8")
     assert "## Table III: modalities" in text and "| Text-AMM | depression |" in text
     assert "74.1" in text and "72.1" in text and "64.6" in text  # the paper's MGID figures
-    # A second call reuses the completed runs instead of training them again.
+    # A second call with the same settings reuses the completed runs instead of training them
+    # again, and says so.
     code, again, _ = amm_json(capsys, "experiment", "--dataset", "small", "--suite", "paper",
-                              "--out", str(out_dir), "--home", str(home))
+                              "--epochs", "1", "--out", str(out_dir), "--home", str(home))
     assert code == 0 and again["rows"] == out["rows"]
+    assert out["reused"] == [] and len(again["reused"]) == 10
 
 
 def _metrics(test_f1: float, dev_f1: float) -> dict:
@@ -92,3 +93,77 @@ def test_a_task_without_train_labels_is_left_out_of_the_grid(tmp_path, capsys):
     assert [r for r in suite_runs() if r not in grid] == [
         r for r in suite_runs() if r.task == "emotion"]
     assert any(r.task == "emotion" for r in suite_runs()) and len(grid) > 5
+
+
+@pytest.fixture
+def grid_home(tmp_path):
+    """An MGID dataset `small` whose whole paper grid (seed 0) is stored as completed 1-epoch
+    runs (constructed metrics: nothing is trained)."""
+    from amm_core.cli.storage import open_workspace
+    from amm_core.workspace import Settings
+    from db import crud
+    from db import runs as db_runs
+
+    home = import_small_mgid(tmp_path, seed=3)
+    workspace = open_workspace(Settings.resolve(home))
+    with workspace.sessions() as session, session.begin():
+        dataset = crud.get_dataset(session, "small")
+        for grid in suite_runs():
+            config = {"model": {"variant": grid.variant, "task": grid.task,
+                                "modalities": grid.modalities},
+                      "train": {"epochs": 1, "seed": 0}}
+            run = db_runs.create_run(session, f"exp-small-{grid.key()}-s0", config=config,
+                                     dataset_id=dataset.id, variant=grid.variant)
+            db_runs.update_run(session, run.id, status="completed", metrics=_metrics(0.8, 0.8))
+    workspace.engine.dispose()
+    return home
+
+
+def test_runs_trained_with_other_epochs_are_refused_not_reused(grid_home, tmp_path, capsys):
+    from tests.cli.helpers import row_counts
+
+    before = row_counts(grid_home)
+    out_dir = tmp_path / "exp2"
+    code, result, err = amm_json(capsys, "experiment", "--dataset", "small", "--suite", "paper",
+                                 "--epochs", "2", "--out", str(out_dir), "--home", str(grid_home))
+    assert code != 0 and result is None and len(err.strip().splitlines()) == 1
+    assert "exp-small-linear-text+image-s0" in err and "1 epoch" in err and "not 2" in err
+    assert "--epochs 1" in err and "amm admin delete-run" in err  # what to do
+    assert not out_dir.exists() and row_counts(grid_home) == before  # nothing trained
+    # without --epochs the request is Table II's 100 epochs: refused as well
+    code, _, err = amm_json(capsys, "experiment", "--dataset", "small", "--suite", "paper",
+                            "--out", str(out_dir), "--home", str(grid_home))
+    assert code != 0 and "not 100" in err
+
+
+def test_reused_runs_are_reported_with_their_epochs(grid_home, tmp_path, capsys):
+    out_dir = tmp_path / "exp1"
+    code, result, err = amm_json(capsys, "experiment", "--dataset", "small", "--suite", "paper",
+                                 "--epochs", "1", "--out", str(out_dir), "--home", str(grid_home))
+    assert code == 0, err
+    assert result["epochs"] == 1 and sorted(result["reused"]) == sorted(
+        f"exp-small-{g.key()}-s0" for g in suite_runs())
+    assert all(row["epochs"] == 1 for row in result["rows"])
+    rows = list(csv.DictReader((out_dir / "report.csv").open(encoding="utf-8")))
+    assert {r["epochs"] for r in rows} == {"1"}
+    assert "1 epoch" in (out_dir / "report.md").read_text(encoding="utf-8")
+
+
+def test_every_row_of_the_full_amm_run_carries_the_papers_figure():
+    """Tables IV and V repeat the AMM run: its rows show the paper's AMM figure too."""
+    results = {"amm-text+image": _metrics(0.75, 0.7)}
+    rows = {r["model"]: r for r in report_rows("mgid", results)}
+    for label in ("AMM (text+image)", "AMM (full)", "AMM multi-task (depression)"):
+        assert rows[label]["paper_micro_f1"] == 74.1
+    daic = {r["model"]: r for r in report_rows("daic", results)}
+    assert daic["AMM (full)"]["paper_micro_f1"] == daic["AMM multi-task (depression)"][
+        "paper_micro_f1"] == 68.5
+    assert rows["AMM multi-task (emotion)"]["paper_micro_f1"] == 58.1
+    assert rows["STL depression"]["paper_micro_f1"] is None
+
+
+def test_paired_differences_use_the_unrounded_scores():
+    # 82.449 - 81.351 = 1.098 -> +1.1; from the rounded 82.4 and 81.4 it would read +1.0
+    results = {"amm-text+image": [_metrics(0.82449, 0.8)],
+               "linear-text+image": [_metrics(0.81351, 0.8)]}
+    assert "+1.1 pt" in paired_differences(results)[0]

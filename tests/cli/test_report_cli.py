@@ -150,6 +150,31 @@ def test_bad_requests_fail_with_one_line_and_write_nothing(gap_home, tmp_path, c
     assert row_counts(gap_home) == before
 
 
+def test_runs_on_different_samples_are_told_a_remedy_that_works(gap_home, tmp_path, capsys):
+    args = ["report", "--run", STL, "--compare", "gap-stl", "--home", str(gap_home)]
+    code, _, err = amm_json(capsys, *args, "--split", "all", "--out", str(tmp_path / "a"))
+    errors = [line for line in err.splitlines() if line.startswith("amm: error:")]
+    assert code != 0 and len(errors) == 1 and "different samples" in errors[0]
+    assert "pick a split they both cover in full (test or train)" in err
+    assert "train 'gap-stl' again" in err and "amm predict" not in err
+    code, result, err = amm_json(capsys, *args, "--split", "test", "--out", str(tmp_path / "b"))
+    assert code == 0, err  # following the remedy works
+
+
+def test_the_html_lists_every_flip(report_home):
+    """The Compare page shows a few flips and points at `amm report --compare` for all."""
+    from amm_core.cli import report_html
+    from amm_core.cli.analysis_data import load_run_cases
+    from amm_core.cli.storage import open_workspace
+    from amm_core.workspace import Settings
+
+    cases = load_run_cases(open_workspace(Settings.resolve(str(report_home))), STL, "emotion",
+                           None).cases
+    pairs = [(case, case) for case in (cases * 3)[:45]]  # more than the old cap of 30
+    page = report_html.flips_table(pairs, "A", "B")
+    assert page.count("<tr>") == 1 + 45 and "more" not in page
+
+
 def test_an_out_folder_with_other_content_is_left_alone(report_home, tmp_path, capsys):
     out = tmp_path / "mine"
     out.mkdir()
