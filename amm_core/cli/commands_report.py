@@ -31,6 +31,7 @@ from amm_core.cli.analysis_data import (
     shared_tasks,
 )
 from amm_core.cli.analysis_summary import compare_summary, flip_cases, misclassified, run_summary
+from amm_core.cli.arguments import non_negative_int
 from amm_core.cli.output import CommandError, Output
 from amm_core.cli.storage import open_workspace
 from amm_core.workspace import Settings
@@ -50,7 +51,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     report.add_argument("--split", default="test", choices=SPLIT_CHOICES)
     report.add_argument("--task", choices=TASK_CHOICES, help="default: every task it learned")
     report.add_argument("--out", required=True, type=Path, help="report folder to write")
-    report.add_argument("--gallery", type=int, default=24,
+    report.add_argument("--gallery", type=non_negative_int, default=24,
                         help="misclassified cases shown per task (default 24)")
     report.set_defaults(handler=run_report)
 

@@ -46,6 +46,7 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     (("download-mgid-images", "--csv-dir", "x", "--out", "y", "--timeout", "-1"), "--timeout"),
     (("download-mgid-images", "--csv-dir", "x", "--out", "y", "--retries", "-1"), "--retries"),
     (("admin", "log", "--limit", "-1"), "--limit"),
+    (("report", "--run", "r", "--out", "o", "--gallery", "-1"), "--gallery"),
 ])
 def test_values_no_command_can_use_are_refused_while_parsing(tmp_path, capsys, args, names):
     with pytest.raises(SystemExit) as exited:
