@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import MIGRATIONS_DIR, SchemaMismatch, alembic_config, make_engine, migrate
 from db.models import Annotation, AnnotationEvent, Annotator, Dataset, Sample
+from tests.postgres import postgres_url
 
 REBUILD_SAMPLES = '''"""a future migration that alters samples (SQLite rebuilds the table)"""
 from alembic import op
@@ -123,20 +124,13 @@ def test_the_dashboard_says_so_in_one_line(tmp_path: Path, monkeypatch):
 @pytest.mark.postgres
 def test_processes_opening_a_fresh_postgresql_database_at_once_migrate_once():
     """Without the advisory lock, all but one failed on the catalogue (pg_type) race."""
-    import os
     import subprocess
     import sys
 
     from db.engine import table_names
 
-    url = os.environ.get("AMM_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide a PostgreSQL server: .ci/run sets AMM_TEST_POSTGRES_URL")
-        pytest.skip("AMM_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
+    url = postgres_url(fresh=True)
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     code = "import sys; from db.engine import open_database; open_database(sys.argv[1])"
     root = Path(__file__).resolve().parents[2]
     procs = [subprocess.Popen([sys.executable, "-c", code, url], cwd=root,
@@ -161,15 +155,10 @@ def test_a_seed_the_database_cannot_store_is_refused_while_parsing(tmp_path: Pat
 
 @pytest.mark.postgres
 def test_the_largest_seed_is_stored_on_postgresql():
-    import os
 
     from db.models import ModelRun
 
-    url = os.environ.get("AMM_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide a PostgreSQL server: .ci/run sets AMM_TEST_POSTGRES_URL")
-        pytest.skip("AMM_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
+    url = postgres_url(fresh=False)
     from amm_core.cli.arguments import MAX_SEED
 
     engine = make_engine(url)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import text
 
 from db.engine import current_revision, downgrade, make_engine, migrate, table_names
 from db.models import Base
+from tests.postgres import postgres_url
 
 EXPECTED_TABLES = {
     "datasets", "samples", "annotators", "annotations", "annotation_events", "gold_labels",
@@ -56,15 +55,7 @@ def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
 
 @pytest.mark.postgres
 def test_same_migrations_run_on_postgresql():
-    url = os.environ.get("AMM_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide a PostgreSQL server: .ci/run sets AMM_TEST_POSTGRES_URL")
-        pytest.skip("AMM_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    _roundtrip(url)
+    _roundtrip(postgres_url(fresh=True))
 
 
 def test_processes_opening_a_fresh_workspace_at_once_migrate_once(tmp_path):

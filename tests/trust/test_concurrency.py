@@ -12,11 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from db import crud
-from db.engine import make_engine, open_database
+from db.engine import open_database
 from db.models import Annotation, AnnotationEvent, Annotator
+from tests.postgres import postgres_url
 
 ROOT = Path(__file__).resolve().parents[2]
 N_SAMPLES = 30
@@ -102,14 +103,6 @@ def test_page_writers_and_importers_at_once_on_sqlite(tmp_path):
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_page_writers_and_importers_at_once_on_postgresql(tmp_path):
-    url = os.environ.get("AMM_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide a PostgreSQL server: .ci/run sets AMM_TEST_POSTGRES_URL")
-        pytest.skip("AMM_TEST_POSTGRES_URL is not set (.ci/run starts a server and sets it)")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+    url = postgres_url(fresh=True)
     run_writers(url, tmp_path / "home", tmp_path)
 
