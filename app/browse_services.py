@@ -258,7 +258,7 @@ def model_colour(image: Path, features: FeatureConfig) -> np.ndarray:
     """The model's colour feature of an image file: the extractor's decode (JPEG DCT shortcut,
     resize to the input size, alpha on white) then `hsv_histogram`; ValueError (one line) when
     the model cannot read it."""
-    from amm_core.features.image import decode_resized  # deferred: that module imports torch
+    from amm_core.features.image import decode_resized  # deferred (decoding needs no torch)
 
     rgb = decode_resized(read_bytes(image), image.name, features.image_input_size(),
                          features.max_image_pixels)

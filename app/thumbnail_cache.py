@@ -70,7 +70,7 @@ def read_rgb(source: Path, reduce_to: tuple[int, int] | None = None) -> np.ndarr
 def load_image(source: Path, reduce_to: tuple[int, int] | None = None) -> Any:
     """The model's reading of an image file (a PIL RGB image); ValueError("<name>: ...") when
     the file is gone or cannot be decoded."""
-    from amm_core.features.image import read_image  # deferred: that module imports torch
+    from amm_core.features.image import read_image  # deferred (decoding needs no torch)
 
     return read_image(read_bytes(source), source.name, reduce_to=reduce_to)
 

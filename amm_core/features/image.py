@@ -8,15 +8,17 @@ import io
 import re
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image, ImageOps
-from torch import nn
 
-from amm_core.features.vision import VisionEncoder
+if TYPE_CHECKING:  # torch loads only for zone features: decoding (thumbnails, checks) is light
+    import torch
+    from torch import nn
+
+    from amm_core.features.vision import VisionEncoder
 
 DEFAULT_MAX_PIXELS = 40_000_000  # FeatureConfig.max_image_pixels
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF")
@@ -190,6 +192,8 @@ def zone_features(
     encoder: VisionEncoder, images: np.ndarray, n_zones: int = 4, mode: str = "rows"
 ) -> torch.Tensor:
     """uint8 (B, H, W, 3) -> (B, n_zones, 1280) float32 on the CPU (no autograd)."""
+    import torch
+
     with torch.inference_mode():
         zones = zone_tensor(encoder.fast, encoder.input(images), n_zones, mode)
     return zones.float().cpu().contiguous()
@@ -203,6 +207,9 @@ def zone_tensor(model: nn.Module, x: torch.Tensor, n_zones: int, mode: str) -> t
     "rows" (fast): one forward on the whole image, then the final feature map's rows are
     average-pooled into `n_zones` bands (adaptive pooling: uneven splits may share a map row).
     """
+    import torch
+    import torch.nn.functional as F
+
     if mode == "rows":
         fmap = model.forward_features(x)  # (B, 1280, h, w)
         return F.adaptive_avg_pool2d(fmap, (n_zones, 1)).squeeze(-1).transpose(1, 2)
