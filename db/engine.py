@@ -91,25 +91,22 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-
-
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to `revision`: idempotent, and one process at a time."""
+    config = alembic_config(engine)
+    scripts = ScriptDirectory.from_config(config)
     with _migration_lock(engine):
         current = current_revision(engine)
-        _check_known(engine, current)
-        if revision == "head" and current == head_revision(engine):
+        _check_known(engine, current, scripts)
+        if revision == "head" and current == scripts.get_current_head():
             return
-        command.upgrade(alembic_config(engine), revision)
+        command.upgrade(config, revision)
 
 
-def _check_known(engine: Engine, current: str | None) -> None:
+def _check_known(engine: Engine, current: str | None, scripts: ScriptDirectory) -> None:
     """SchemaMismatch when the database is at a revision this version has no script for."""
     if current is None:
         return
-    scripts = ScriptDirectory.from_config(alembic_config(engine))
     if current not in {s.revision for s in scripts.walk_revisions()}:
         raise SchemaMismatch(
             f"the database {engine.url.render_as_string(hide_password=True)} is at schema "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,31 @@ from amm_core.cli import main
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("demo-home")
     assert main(["demo", "--home", str(home), "--json"]) == 0
+    return home
+
+
+@pytest.fixture
+def demo_copy(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo's database (runs, predictions) in a home of its own, for tests that write; the
+    checkpoints and media are read where the demo keeps them."""
+    home = tmp_path / "home"
+    home.mkdir()
+    with sqlite3.connect(demo_home / "amm.db") as source, \
+            sqlite3.connect(home / "amm.db") as copy:
+        source.backup(copy)  # consistent even while the demo's WAL is not checkpointed
+    monkeypatch.setenv("AMM_HOME", str(home))
+    monkeypatch.delenv("AMM_DATABASE_URL", raising=False)
+    return home
+
+
+@pytest.fixture
+def quirk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The small MGID corpus with planted quirks (tests/app/quirk_mgid.py), imported."""
+    from tests.app import quirk_mgid
+
+    home = quirk_mgid.build(tmp_path)
+    monkeypatch.setenv("AMM_HOME", str(home))
+    monkeypatch.delenv("AMM_DATABASE_URL", raising=False)
     return home
 
 

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from amm_core.cli.storage import open_workspace
@@ -20,14 +19,6 @@ from tests.app import quirk_mgid
 ROOT = Path(__file__).resolve().parents[2]
 AUDIT = str(ROOT / "app" / "pages" / "audit.py")
 HOME = str(ROOT / "app" / "pages" / "home.py")
-
-
-@pytest.fixture
-def quirk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = quirk_mgid.build(tmp_path)
-    monkeypatch.setenv("AMM_HOME", str(home))
-    monkeypatch.delenv("AMM_DATABASE_URL", raising=False)
-    return home
 
 
 def _audit_page() -> AppTest:

@@ -25,14 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app" / "pages" / "browse.py")
 
 
-@pytest.fixture
-def quirk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = quirk_mgid.build(tmp_path)
-    monkeypatch.setenv("AMM_HOME", str(home))
-    monkeypatch.delenv("AMM_DATABASE_URL", raising=False)
-    return home
-
-
 def _workspace(home: Path):
     return open_workspace(Settings.resolve(home, env={}))
 

@@ -3,10 +3,8 @@ the demo run, the split used, and sending chosen samples to the annotation queue
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -18,19 +16,6 @@ from db.models import RelabelRequest
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app" / "pages" / "label_issues.py")
 ANNOTATE = str(ROOT / "app" / "pages" / "annotate.py")
-
-
-@pytest.fixture
-def demo_copy(demo_home: Path, tmp_path: Path, monkeypatch) -> Path:
-    """The demo's database (runs, predictions) in a home of its own: this test writes."""
-    home = tmp_path / "home"
-    home.mkdir()
-    with sqlite3.connect(demo_home / "amm.db") as source, \
-            sqlite3.connect(home / "amm.db") as copy:
-        source.backup(copy)  # consistent even while the demo's WAL is not checkpointed
-    monkeypatch.setenv("AMM_HOME", str(home))
-    monkeypatch.delenv("AMM_DATABASE_URL", raising=False)
-    return home
 
 
 def _requests(home: Path) -> list[RelabelRequest]:

@@ -15,25 +15,10 @@ from amm_core.cli.storage import open_workspace
 from amm_core.workspace import Settings
 from app import label_issue_services as svc
 from db.models import RelabelRequest
+from tests.trust.fixtures import AUTH
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app" / "pages" / "label_issues.py")
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s3cret",
-        "client_id": "amm", "client_secret": "x",
-        "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}
-
-
-@pytest.fixture
-def demo_copy(demo_home: Path, tmp_path: Path, monkeypatch) -> Path:
-    """The demo's database in a home of its own: these tests write."""
-    home = tmp_path / "home"
-    home.mkdir()
-    with sqlite3.connect(demo_home / "amm.db") as source, \
-            sqlite3.connect(home / "amm.db") as copy:
-        source.backup(copy)
-    monkeypatch.setenv("AMM_HOME", str(home))
-    monkeypatch.delenv("AMM_DATABASE_URL", raising=False)
-    return home
 
 
 def _workspace(home: Path):

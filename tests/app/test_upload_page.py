@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -20,18 +19,9 @@ APP = str(ROOT / "streamlit_app.py")
 
 
 @pytest.fixture
-def upload_home(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def upload_home(demo_copy: Path) -> Path:
     """The demo's runs (checkpoints read in place) with a database and media folder of its own."""
-    home = tmp_path / "home"
-    home.mkdir()
-    source, copy = sqlite3.connect(demo_home / "amm.db"), sqlite3.connect(home / "amm.db")
-    with source, copy:
-        source.backup(copy)  # reads through the WAL, unlike a file copy
-    source.close()
-    copy.close()
-    monkeypatch.setenv("AMM_HOME", str(home))
-    monkeypatch.delenv("AMM_DATABASE_URL", raising=False)
-    return home
+    return demo_copy
 
 
 def _page() -> AppTest:

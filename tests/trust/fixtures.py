@@ -103,3 +103,9 @@ def write(path: Path, content: bytes | str) -> Path:
     else:
         path.write_bytes(content)
     return path
+
+
+# Streamlit's OIDC settings for the login tests (never contacted: AppTest fakes the user)
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s3cret",
+        "client_id": "amm", "client_secret": "x",
+        "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}

@@ -13,7 +13,15 @@ import tomllib
 import torch
 from streamlit.testing.v1 import AppTest
 
-from tests.trust.fixtures import RUN_NAME, amm, png_claiming, sqlite_url, table_counts, write
+from tests.trust.fixtures import (
+    AUTH,
+    RUN_NAME,
+    amm,
+    png_claiming,
+    sqlite_url,
+    table_counts,
+    write,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,9 +86,6 @@ def test_a_pickled_checkpoint_that_runs_code_is_refused(mgid_home, tmp_path):
     assert marker.exists()
 
 
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s3cret",
-        "client_id": "amm", "client_secret": "x",
-        "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}
 
 
 def test_with_login_configured_nobody_gets_in_without_signing_in(mgid_home, monkeypatch):
