@@ -4,9 +4,10 @@
 
 Prints, from the demo generator's own noise model (amm_core/data/demo_ceiling.py, exact
 enumeration): the expected accuracy of the best depression rule on caption + picture, on each
-alone, and of the best *additive* rule (a sum of per-modality log-odds: what a linear probe on
-perfect features can express); then the accuracy the best rule reaches on the demo's actual
-train / dev / test posts. A model that perceives both modalities perfectly still cannot pass
+alone, and of the additive rule (the sum of the two modalities' log-odds, each read alone: what
+summing per-modality evidence, as a linear probe does, can reach; the masking posts defeat it);
+then the accuracy the best rule and the additive rule reach on the demo's actual train / dev /
+test posts. A model that perceives both modalities perfectly still cannot pass
 these figures, so they bound what `amm experiment --dataset demo-mgid` can show between variants.
 """
 
@@ -27,7 +28,7 @@ def main() -> None:
     picture = dc.best_accuracy(dc.marginal(table, 1))
     print(f"expected accuracy of the best rule (depression): caption + picture "
           f"{100 * dc.best_accuracy(table):.1f} %, caption alone {100 * caption:.1f} %, "
-          f"picture alone {100 * picture:.1f} %; best additive rule "
+          f"picture alone {100 * picture:.1f} %; additive rule "
           f"{100 * dc.additive_accuracy(table):.1f} %")
     for split in ("train", "dev", "test"):
         posts = dc.demo_posts(split, args.seed, args.posts)

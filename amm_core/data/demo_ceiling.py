@@ -2,19 +2,23 @@
 
 The demo generator (demo_mgid.py) draws each post's label, then what its caption and picture show
 through independent noisy channels (label noise, "shows another class", vague captions and
-pictures, empty captions). Knowing those channels exactly, the best possible depression rule for
-an observation (the caption's class, vague phrase or emptiness; the picture's class or
-ambiguity) predicts the more probable label given it. `joint_table` enumerates the channels
-exactly; `ceiling` applies the rule to actual posts. A model that perceived both modalities
-perfectly could still not beat these figures, so they bound what an experiment on the demo can
-show between variants (README, `bench/demo_ceiling.py`, `amm experiment` notes).
+pictures, empty captions; masking posts, whose caption and picture show opposite moods). Knowing
+those channels exactly, the best possible depression rule for an observation (the caption's
+class, vague phrase or emptiness; the picture's class or ambiguity) predicts the more probable
+label given it. `joint_table` enumerates the channels exactly; `ceiling` applies the rule to
+actual posts. A model that perceived both modalities perfectly could still not beat these
+figures, so they bound what an experiment on the demo can show between variants (README,
+`bench/demo_ceiling.py`, `amm experiment` notes). The *additive* rule, the sum of the two
+modalities' log-odds each read alone, stands for what a sum of per-modality evidence (a linear
+probe) can do: the masking posts, an exclusive or of the two modalities' valence, put it well
+below the best rule.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -57,12 +61,35 @@ def _image_views(content: str) -> dict[str, float]:
     return views
 
 
+def _masked_views() -> dict[tuple[object, str], float]:
+    """demo_mgid._masked_moods, then the empty captions: (caption view, picture view) pairs."""
+    pairs = [(b, d) for b in gen.BRIGHT_MOODS for d in gen.DARK_MOODS]
+    views: dict[tuple[object, str], float] = defaultdict(float)
+    for bright, dark in pairs:
+        for text, image in ((bright, dark), (dark, bright)):
+            p = 0.5 / len(pairs)
+            views[(text, image)] += p * (1 - EMPTY_SHARE)
+            views[(BLANK, image)] += p * EMPTY_SHARE
+    return views
+
+
+def _view_pairs(content: str) -> dict[tuple[object, str], float]:
+    """P(caption view, picture view | content); independent channels except for masking."""
+    if content == gen.MASKED:
+        return _masked_views()
+    images = _image_views(content)
+    return {(text, image): pt * pi
+            for text, pt in _text_views(content).items() for image, pi in images.items()}
+
+
 def _contents() -> dict[tuple[str, bool], float]:
-    """P(content after label noise, label)."""
-    drawn = [(True, ARCHIVE, gen.ARCHIVE_SHARE), (True, "depressed", 1 - gen.ARCHIVE_SHARE)]
+    """P(content after label noise, label); masking posts get no label noise."""
+    depressed_share = 1 - gen.ARCHIVE_SHARE - gen.MASKED_SHARE
+    drawn = [(True, ARCHIVE, gen.ARCHIVE_SHARE), (True, "depressed", depressed_share)]
     share = 1 / len(gen.NOT_DEPRESSED_EMOTIONS)
     drawn += [(False, emotion, share) for emotion in gen.NOT_DEPRESSED_EMOTIONS]
     contents: dict[tuple[str, bool], float] = defaultdict(float)
+    contents[(gen.MASKED, True)] = 0.5 * gen.MASKED_SHARE
     for depressed, content, prior in drawn:
         for shown, p in _channel(content, gen.LABEL_NOISE).items():
             contents[(shown, depressed)] += 0.5 * prior * p
@@ -73,9 +100,8 @@ def joint_table() -> Table:
     """P(text view, image view, label), enumerated exactly."""
     table: Table = defaultdict(lambda: [0.0, 0.0])
     for (content, depressed), p in _contents().items():
-        for text, pt in _text_views(content).items():
-            for image, pi in _image_views(content).items():
-                table[(text, image)][int(depressed)] += p * pt * pi
+        for key, pv in _view_pairs(content).items():
+            table[key][int(depressed)] += p * pv
     return dict(table)
 
 
@@ -94,9 +120,20 @@ def best_accuracy(table: dict) -> float:
 
 
 def additive_accuracy(table: Table) -> float:
-    """Expected accuracy of sign(log-odds(caption) + log-odds(picture)), the best sum of parts."""
+    """Expected accuracy of sign(log-odds(caption) + log-odds(picture)), each read alone."""
+    rule = additive_rule(table)
+    return sum(p[int(rule(t, i))] for (t, i), p in table.items())
+
+
+def additive_rule(table: Table) -> Callable[[object, str], bool]:
+    """(caption view, picture view) -> depressed?, by the sum of the two views' log-odds."""
     text, image = _log_odds(marginal(table, 0)), _log_odds(marginal(table, 1))
-    return sum(p[int(text[t] + image[i] > 0)] for (t, i), p in table.items())
+
+    def rule(caption: object, picture: str) -> bool:
+        total = text.get(caption, 0.0) + image.get(picture, 0.0)
+        return bool(total > 0)  # +inf - inf (nan) is False: not depressed
+
+    return rule
 
 
 def _log_odds(views: dict[object, list[float]]) -> dict[object, float]:
@@ -122,7 +159,8 @@ def ceiling(posts: Sequence[gen.DemoPost], table: Table | None = None) -> dict[s
     table = table or joint_table()
     views = {"caption + picture": table, "caption": marginal(table, 0),
              "picture": marginal(table, 1)}
-    hits = dict.fromkeys(views, 0)
+    additive = additive_rule(table)
+    hits = dict.fromkeys([*views, "additive"], 0)
     for post in posts:
         text = observed_text(post.text)
         keys = {"caption + picture": (text, post.image_class), "caption": text,
@@ -130,6 +168,7 @@ def ceiling(posts: Sequence[gen.DemoPost], table: Table | None = None) -> dict[s
         for name, key in keys.items():
             p0, p1 = views[name].get(key, (0.5, 0.5))
             hits[name] += (p1 > p0) == post.depression
+        hits["additive"] += additive(text, post.image_class) == post.depression
     return {name: round(100 * n / max(len(posts), 1), 1) for name, n in hits.items()}
 
 
@@ -148,6 +187,7 @@ def ceiling_note(test_rows: Sequence[tuple[str | None, bool | None]]) -> str | N
     figures = ceiling(posts)
     return (f"demo ceiling: the best possible depression micro-F1 on this test split, from the "
             f"demo generator's own noise model, is {figures['caption + picture']:.1f} (caption "
-            f"alone {figures['caption']:.1f}, picture alone {figures['picture']:.1f}); its "
-            f"labels are additive in the two modalities, so rows within a point or two of it "
-            f"cannot be told apart here (bench/demo_ceiling.py)")
+            f"alone {figures['caption']:.1f}, picture alone {figures['picture']:.1f}); summing "
+            f"the two modalities' evidence reaches {figures['additive']:.1f}, as the masking "
+            f"posts need caption and picture read together; rows within a point or two of the "
+            f"ceiling cannot be told apart here (bench/demo_ceiling.py)")

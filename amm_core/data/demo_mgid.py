@@ -4,6 +4,10 @@ Labels follow MGID's shape: balanced depression per split, TRUE rows mostly `dep
 but mostly `Neutral` in dev/test, a quarter empty captions, and a few shared images for the audit.
 Each modality is sometimes vague (a caption several classes share, a picture that shows none) or
 shows another class, and a few labels are wrong, so text and picture together beat either alone.
+Some depressed posts mask: caption and picture show opposite moods (a cheerful caption over a
+dark scene, or angry / frightened words under a cheerful picture), while congruent posts of those
+moods are not depressed. No sum of per-modality evidence can tell those apart; a model that
+relates the two modalities can (demo_ceiling.py measures the gap).
 """
 
 from __future__ import annotations
@@ -38,6 +42,13 @@ SPLIT_SHARES = {"train": 0.6, "dev": 0.15}
 # Share of depressed (TRUE) rows whose emotion is `Neutral`: MGID's split shift, softened.
 TRUE_NEUTRAL_SHARE = {"train": 0.15, "dev": 0.7, "test": 0.7}
 ARCHIVE_SHARE = 0.08  # TRUE rows that are archival photos of the economic Depression
+# TRUE rows that mask ("smiling depression"): caption and picture show moods of opposite valence,
+# one bright and one dark, in either order. Congruent bright or dark posts are FALSE, so the label
+# is an exclusive or of the two modalities' valence for these moods: a linear probe cannot
+# express it, an attention model reading both modalities together can.
+MASKED = "masked"
+MASKED_SHARE = 0.3
+BRIGHT_MOODS, DARK_MOODS = ("happiness", "surprise"), ("fear", "anger")
 TEXT_NOISE, IMAGE_NOISE = 0.12, 0.12  # independent chances that a modality shows another class
 LABEL_NOISE = 0.05  # chance that the whole post shows another class (weak keyword labels)
 # Independent chances that a modality is vague: a caption built on a phrase several classes share
@@ -124,16 +135,17 @@ def _asset_ids(rng: np.random.Generator, count: int) -> list[str]:
 def _post(
     rng: np.random.Generator, split: str, depression: bool, emotion: str, asset_id: str
 ) -> DemoPost:
-    if depression:
-        content = "archive" if rng.random() < ARCHIVE_SHARE else "depressed"
+    content = _content(rng, depression, emotion)
+    if content == MASKED:  # explicit: no noise, no vague side
+        text_class, image_class = _masked_moods(rng)
+        vague_text = False
     else:
-        content = emotion
-    content = _maybe_other(rng, content, LABEL_NOISE)
-    text_class = _maybe_other(rng, content, TEXT_NOISE)
-    image_class = _maybe_other(rng, content, IMAGE_NOISE)
-    vague_text = content != "archive" and rng.random() < VAGUE_TEXT
-    if content != "archive" and rng.random() < VAGUE_IMAGE:
-        image_class = AMBIGUOUS
+        content = _maybe_other(rng, content, LABEL_NOISE)
+        text_class = _maybe_other(rng, content, TEXT_NOISE)
+        image_class = _maybe_other(rng, content, IMAGE_NOISE)
+        vague_text = content != "archive" and rng.random() < VAGUE_TEXT
+        if content != "archive" and rng.random() < VAGUE_IMAGE:
+            image_class = AMBIGUOUS
     folder, asset_word, suffix = _asset_kind(rng, text_class)
     title = "Synthetic " + _title(rng, text_class)
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
@@ -147,6 +159,23 @@ def _post(
         asset_id=asset_id,
         image_class=image_class,
     )
+
+
+def _content(rng: np.random.Generator, depression: bool, emotion: str) -> str:
+    """What the post is about before noise: its emotion, or for TRUE rows depressed / archive /
+    masked."""
+    if not depression:
+        return emotion
+    draw = rng.random()
+    if draw < ARCHIVE_SHARE:
+        return "archive"
+    return MASKED if draw < ARCHIVE_SHARE + MASKED_SHARE else "depressed"
+
+
+def _masked_moods(rng: np.random.Generator) -> tuple[str, str]:
+    """(caption class, picture class) of a masking post: one bright and one dark mood."""
+    bright, dark = _pick(rng, BRIGHT_MOODS), _pick(rng, DARK_MOODS)
+    return (bright, dark) if rng.random() < 0.5 else (dark, bright)
 
 
 def _maybe_other(rng: np.random.Generator, content: str, chance: float) -> str:

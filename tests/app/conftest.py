@@ -1,4 +1,4 @@
-"""A demo workspace built once per test session (through `amm demo`), shared read-only."""
+"""Fixtures over the session's demo workspace (tests/conftest.py `demo_home`) and small corpora."""
 
 from __future__ import annotations
 
@@ -7,15 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-from amm_core.cli import main
-
-
-@pytest.fixture(scope="session")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("demo-home")
-    assert main(["demo", "--home", str(home), "--json"]) == 0
-    return home
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ a linear probe on the concatenated pooled features cannot represent the exclusiv
 near chance. The AMM can: its task LSTMs read both modalities' steps as one sequence, non-linearly
 (with the inter-modal attention relating them; the attention ablations keep the LSTMs). This is a
 capability check of the architecture, not a claim about real MGID, where labels are not built this
-way; the demo corpus keeps additive labels.
+way. The demo corpus mixes a share of such masking posts into otherwise additive labels
+(demo_mgid.MASKED_SHARE).
 """
 
 from __future__ import annotations

@@ -30,6 +30,24 @@ def test_the_enumeration_matches_what_the_generator_draws():
                                                abs=1.5)
     assert reached["picture"] == pytest.approx(100 * dc.best_accuracy(dc.marginal(table, 1)),
                                                abs=1.5)
+    assert reached["additive"] == pytest.approx(100 * dc.additive_accuracy(table), abs=1.5)
+
+
+def test_masking_posts_need_caption_and_picture_together():
+    """Opposite moods (a cheerful caption over a dark scene, or the reverse) mean depressed, the
+    same mood twice means not: an exclusive or that no sum of per-modality evidence expresses,
+    so the additive rule falls well short of the best one (what lets the AMM pass the probe)."""
+    table = dc.joint_table()
+    for caption, picture, depressed in [("happiness", "fear", True), ("anger", "surprise", True),
+                                        ("happiness", "happiness", False),
+                                        ("fear", "fear", False)]:
+        p_not, p_depressed = table[(caption, picture)]
+        assert (p_depressed > p_not) == depressed, (caption, picture)
+    assert dc.best_accuracy(table) - dc.additive_accuracy(table) > 0.05
+    posts = plan_posts(np.random.default_rng([5, 1]), 2000)
+    masked = [p for p in posts if p.depression and {dc.observed_text(p.text), p.image_class}
+              in ({"happiness", "fear"}, {"surprise", "anger"})]
+    assert len(masked) > 20  # the generator really writes them
 
 
 def test_captions_are_read_back_to_the_view_the_generator_chose():
