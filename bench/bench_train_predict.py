@@ -10,9 +10,10 @@ speed of one epoch at other batch sizes, for information only: training keeps th
 One epoch of the previous loop (plain shuffle, unfused Adam) is timed in the same run as the
 baseline for the current one (length-bucketed batches, fused Adam).
 The compute floor: the matmul FLOPs of one epoch's training steps (forward + backward, counted by
-torch's FlopCounterMode over the epoch's real bucketed batches; the oneDNN LSTM kernels are not
-counted, so it is a lower bound) divided by this machine's best measured matmul rate. No
-implementation of the same model at the same sizes can train faster than that here. It is a
+torch's FlopCounterMode over the epoch's real bucketed batches; the fused oneDNN LSTM kernels,
+which it has no formula for, are counted by `_count_onednn_lstm`: a gate matmul over input and
+hidden state per step, twice that backward) divided by this machine's best measured matmul rate.
+No implementation of the same model at the same sizes can train faster than that here. It is a
 CPU figure: where training runs on a GPU it is not printed.
 Upload latency is text + image through a warm `Predictor` (features computed, not cached).
 """
@@ -20,6 +21,7 @@ Upload latency is text + image through a warm `Predictor` (features computed, no
 from __future__ import annotations
 
 import argparse
+import math
 import resource
 import statistics
 import tempfile
@@ -85,9 +87,29 @@ def matmul_peak_gflops(repeats: int = 200) -> float:
     return 2 * 1792 * 384 * 192 / best / 1e9
 
 
+def _count_onednn_lstm() -> None:
+    """Teach FlopCounterMode the oneDNN LSTM layer (CPU): per step, the four gates' matmul over
+    [input; hidden state], 2 * steps * 4h * (d_in + h) forward; backward twice that (gradients of
+    the inputs and of the weights). Without it the task LSTMs count as free."""
+    from torch.utils.flop_counter import flop_registry, register_flop_formula
+
+    if torch.ops.aten.mkldnn_rnn_layer in flop_registry:
+        return
+
+    def gates(input_shape: tuple, w_ih: tuple, w_hh: tuple) -> int:
+        return 2 * math.prod(input_shape[:-1]) * w_ih[0] * (w_ih[1] + w_hh[1])
+
+    register_flop_formula(torch.ops.aten.mkldnn_rnn_layer)(
+        lambda input_shape, w_ih, w_hh, *_, **__: gates(input_shape, w_ih, w_hh))
+    register_flop_formula(torch.ops.aten.mkldnn_rnn_layer_backward)(
+        lambda input_shape, w_ih, w_hh, *_, **__: 2 * gates(input_shape, w_ih, w_hh))
+
+
 def epoch_gflop(train: list[FeatureItem], genders: dict) -> float:
     """Matmul GFLOP of one training epoch (forward + backward over its bucketed batches)."""
     from torch.utils.flop_counter import FlopCounterMode
+
+    _count_onednn_lstm()
 
     config = resolve_config("mgid", {})
     normaliser = VisualNormaliser.fit(train, config.model.visual_dim)
