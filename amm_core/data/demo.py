@@ -73,5 +73,8 @@ Images or DAIC-WOZ, and nothing here describes a real person.
   files with invented PHQ-8 scores.
 
 Classes are made learnable on purpose, with some noise, so that a small model trained on them
-shows the workflow. Scores on this data say nothing about depression or emotion recognition.
+shows the workflow. About a third of the depressed MGID posts "mask" on purpose: their caption
+and picture show opposite moods (a cheerful caption over a frightening picture, or the reverse),
+which only a model reading both together can tell; they are not label errors. Scores on this
+data say nothing about depression or emotion recognition.
 """
