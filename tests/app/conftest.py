@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture
-def demo_copy(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The demo's database (runs, predictions) in a home of its own, for tests that write; the
-    checkpoints and media are read where the demo keeps them."""
-    home = tmp_path / "home"
-    home.mkdir()
-    with sqlite3.connect(demo_home / "amm.db") as source, \
-            sqlite3.connect(home / "amm.db") as copy:
-        source.backup(copy)  # consistent even while the demo's WAL is not checkpointed
-    monkeypatch.setenv("AMM_HOME", str(home))
-    monkeypatch.delenv("AMM_DATABASE_URL", raising=False)
-    return home
 
 
 @pytest.fixture
